@@ -1,0 +1,3 @@
+from civicauth.cli import main
+
+raise SystemExit(main())

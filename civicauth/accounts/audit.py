@@ -1,0 +1,50 @@
+"""The append-only security audit log."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civicauth.accounts.models import AuditEvent
+
+# The events the "Password & Security" page knows how to describe.
+EVENTS = {
+    "sign_in": "Signed in",
+    "sign_in_failed": "Failed sign-in attempt",
+    "basic_auth_failed": "Failed API sign-in attempt",
+    "app_authorized": "Authorized an application",
+    "app_revoked": "Revoked an application",
+    "token_issued": "Token issued to an application",
+    "token_revoked": "Token revoked",
+    "pat_created": "Created a personal access token",
+    "pat_revoked": "Revoked a personal access token",
+    "password_changed": "Changed password",
+}
+
+
+def record_event(
+    session: Session,
+    event: str,
+    *,
+    user_id: int | None,
+    address: str | None = None,
+    client_id: str | None = None,
+    detail: str = "",
+) -> None:
+    if event not in EVENTS:
+        raise ValueError(f"unknown audit event {event!r}")
+    session.add(
+        AuditEvent(
+            user_id=user_id, event=event, address=address, client_id=client_id, detail=detail[:500]
+        )
+    )
+
+
+def recent_events(session: Session, user_id: int, limit: int = 20) -> list[AuditEvent]:
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.user_id == user_id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,140 @@
+"""User accounts: register, authenticate, update, change password.
+
+Services never commit: the request edge owns the transaction.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from civicauth.accounts.models import User, new_security_stamp
+from civicauth.accounts.passwords import Passwords
+from civicauth.accounts.validation import (
+    email_errors,
+    name_errors,
+    normalize_email,
+    password_errors,
+)
+from civicauth.errors import InvalidCredentials, NotFound, ValidationFailed
+
+TAKEN = "has already been taken"
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """The user with this id; raises NotFound."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id}")
+    return user
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email_canonical == normalize_email(email)))
+
+
+def _email_taken(session: Session, email: str, except_id: int | None = None) -> bool:
+    user = find_by_email(session, email)
+    return user is not None and user.id != except_id
+
+
+def register_user(
+    session: Session,
+    passwords: Passwords,
+    *,
+    name: str,
+    email: str,
+    password: str,
+    password_confirmation: str | None = None,
+) -> User:
+    """Create a user; raises ValidationFailed naming each bad field."""
+    errors: dict[str, list[str]] = {}
+    if messages := name_errors(name):
+        errors["name"] = messages
+    if messages := email_errors(email):
+        errors["email"] = messages
+    elif _email_taken(session, email):
+        errors["email"] = [TAKEN]
+    errors.update(password_errors(password, password_confirmation))
+    if errors:
+        raise ValidationFailed(errors)
+    user = User(
+        name=name.strip(),
+        email=email.strip(),
+        email_canonical=normalize_email(email),
+        password_hash=passwords.hash(password),
+    )
+    _flush_unique(session, user)
+    return user
+
+
+def _flush_unique(session: Session, user: User) -> None:
+    """Flush, turning a lost race on the unique email into a validation error."""
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as exc:
+        raise ValidationFailed({"email": [TAKEN]}) from exc
+
+
+def authenticate(session: Session, passwords: Passwords, email: str, password: str) -> User:
+    """The user these credentials belong to; raises InvalidCredentials.
+
+    An unknown email costs the same argon2 work as a known one. A hash made
+    with older parameters is replaced on success.
+    """
+    user = find_by_email(session, email)
+    if user is None:
+        passwords.burn(password)
+        raise InvalidCredentials()
+    if not passwords.verify(user.password_hash, password):
+        raise InvalidCredentials()
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
+    return user
+
+
+def update_profile(
+    session: Session, user: User, *, name: str | None = None, email: str | None = None
+) -> User:
+    errors: dict[str, list[str]] = {}
+    if name is not None and (messages := name_errors(name)):
+        errors["name"] = messages
+    if email is not None:
+        if messages := email_errors(email):
+            errors["email"] = messages
+        elif _email_taken(session, email, except_id=user.id):
+            errors["email"] = [TAKEN]
+    if errors:
+        raise ValidationFailed(errors)
+    if name is not None:
+        user.name = name.strip()
+    if email is not None:
+        user.email = email.strip()
+        user.email_canonical = normalize_email(email)
+    _flush_unique(session, user)
+    return user
+
+
+def change_password(
+    session: Session,
+    passwords: Passwords,
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+    confirmation: str | None,
+) -> User:
+    """Set a new password and a new security stamp, which ends every other
+    session and every cached credential of this user."""
+    if not passwords.verify(user.password_hash, current_password):
+        raise ValidationFailed({"current_password": ["is incorrect"]})
+    errors = password_errors(new_password, confirmation)
+    if errors:
+        raise ValidationFailed(errors)
+    user.password_hash = passwords.hash(new_password)
+    user.security_stamp = new_security_stamp()
+    session.flush()
+    return user

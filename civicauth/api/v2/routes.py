@@ -1,0 +1,28 @@
+"""The API v2 router: every resource behind the authentication middleware."""
+
+from __future__ import annotations
+
+from litestar import Router, get
+from litestar.types import ControllerRouterHandler
+
+from civicauth.api.v2 import users
+from civicauth.api.v2.errors import EXCEPTION_HANDLERS
+from civicauth.auth.middleware import authentication_middleware
+from civicauth.context import AppContext
+
+
+@get("/api/v2", sync_to_thread=False, summary="API information", include_in_schema=True)
+def api_info() -> dict[str, object]:
+    """The API's version (no authentication: the ceiling of the benchmark)."""
+    return {"version": 2.0, "base": "/api/v2"}
+
+
+def api_router(ctx: AppContext, extra: list[ControllerRouterHandler] | None = None) -> Router:
+    middleware = authentication_middleware(ctx.resolver, ctx.settings.trust_forwarded)
+    return Router(
+        "/api/v2",
+        route_handlers=[*users.ROUTES, *(extra or [])],
+        middleware=[middleware],
+        exception_handlers=EXCEPTION_HANDLERS,
+        tags=["API v2"],
+    )

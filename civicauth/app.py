@@ -1,0 +1,97 @@
+"""``create_app(settings)``: the one place that wires everything."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Litestar, Request, Response, get
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from civicauth.accounts.passwords import Passwords
+from civicauth.api.v2.routes import api_info, api_router
+from civicauth.auth.resolver import Resolver
+from civicauth.auth.throttle import FailedAuthThrottle
+from civicauth.context import AppContext
+from civicauth.db import Database
+from civicauth.settings import Settings
+
+log = logging.getLogger("civicauth")
+
+
+def build_context(settings: Settings) -> AppContext:
+    db = Database(settings.database_url)
+    passwords = Passwords(
+        settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism
+    )
+    throttle = FailedAuthThrottle(
+        settings.failed_auth_limit_account, settings.failed_auth_limit_address, settings.redis_url
+    )
+    resolver = Resolver(
+        db,
+        passwords,
+        throttle,
+        settings.resolved_secret_key(),
+        fresh_for=settings.auth_cache_seconds,
+        credential_ttl=settings.credential_cache_ttl,
+    )
+    return AppContext(settings, db, passwords, throttle, resolver)
+
+
+@get("/healthz", sync_to_thread=True, tags=["operations"])
+def healthz(ctx: AppContext) -> Response[dict[str, str]]:
+    """Liveness, with a database round trip."""
+    try:
+        ctx.db.ping()
+    except Exception:
+        log.exception("health check: database unreachable")
+        return Response({"status": "error", "database": "unreachable"}, status_code=503)
+    return Response({"status": "ok", "database": "ok"})
+
+
+@get("/metrics", sync_to_thread=False, tags=["operations"], include_in_schema=False)
+def metrics() -> Response[bytes]:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Never a stack trace to the user: log it, answer a plain 500."""
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return Response({"error": "Internal server error"}, status_code=500)
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="civicauth API v2",
+        version="2.0",
+        path="/docs",
+        render_plugins=[ScalarRenderPlugin(path="/")],
+        components=Components(
+            security_schemes={
+                "basic": SecurityScheme(type="http", scheme="basic"),
+                "bearer": SecurityScheme(type="http", scheme="bearer"),
+            }
+        ),
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings()
+    ctx = build_context(settings)
+
+    async def close() -> None:
+        ctx.db.dispose()
+
+    return Litestar(
+        route_handlers=[api_info, api_router(ctx), healthz, metrics],
+        dependencies={"ctx": Provide(lambda: ctx, sync_to_thread=False, use_cache=True)},
+        exception_handlers={500: _internal_error},
+        openapi_config=openapi_config(),
+        on_shutdown=[close],
+        state={"ctx": ctx},
+        debug=False,
+    )

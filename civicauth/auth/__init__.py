@@ -1,0 +1,1 @@
+"""Who is calling the API: one header parser, Basic, bearer, PAT -> Principal."""

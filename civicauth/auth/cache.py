@@ -1,0 +1,61 @@
+"""A bounded, per-process map of recently verified credentials.
+
+Entries are trusted for at most ``fresh_for`` seconds (one by default);
+after that the resolver asks the database again, which is how a revocation
+or a password change in another worker takes effect within that time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from civicauth.auth.principal import Principal
+
+
+@dataclass(slots=True)
+class Entry:
+    principal: Principal
+    fresh_until: float  # monotonic
+    verified_at: float  # monotonic; when argon2 last confirmed it (Basic)
+    stamp: str = ""  # the user's security stamp when verified (Basic)
+
+
+class CredentialCache:
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._max = max_entries
+
+    def get(self, key: str) -> Entry | None:
+        return self._entries.get(key)
+
+    def put(self, key: str, entry: Entry) -> None:
+        self._entries[key] = entry
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+
+    def drop(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+    def forget_user(self, user_id: int) -> None:
+        """Drop every entry of one user in this process, at once."""
+        for key in [k for k, e in self._entries.items() if e.principal.user_id == user_id]:
+            del self._entries[key]
+
+    def forget_account(self, email_canonical: str) -> None:
+        """Drop every Basic entry of one email in this process, at once."""
+        for key in [
+            k
+            for k, e in self._entries.items()
+            if e.principal.profile.get("email_canonical") == email_canonical
+        ]:
+            del self._entries[key]
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def now() -> float:
+    return time.monotonic()

@@ -1,0 +1,202 @@
+"""One resolver turns a request's credentials into a Principal.
+
+Three outcomes, as in Starlette's authentication contract: a Principal,
+None (no credentials: anonymous), or an AuthFailure for credentials that are
+present but malformed, wrong, or throttled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from anyio import to_thread
+from sqlalchemy.orm import Session
+
+from civicauth.accounts import services as accounts
+from civicauth.accounts.audit import record_event
+from civicauth.accounts.passwords import Passwords
+from civicauth.accounts.validation import normalize_email
+from civicauth.auth import errors
+from civicauth.auth.cache import CredentialCache, Entry, now
+from civicauth.auth.credentials import BasicCredentials, BearerCredentials, Credentials
+from civicauth.auth.principal import ALL_SCOPES, Principal
+from civicauth.auth.throttle import FailedAuthThrottle
+from civicauth.db import Database
+from civicauth.errors import InvalidCredentials, NotFound
+from civicauth.issues.services import user_counts
+from civicauth.tokens import secrets
+from civicauth.tokens import services as tokens
+
+# Basic with this user name takes a personal access token as the password.
+TOKEN_USERNAME = "__token__"
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    principal: Principal
+    stamp: str
+    lifetime: float | None = None  # seconds the credential itself has left
+
+
+def user_snapshot(session: Session, user_id: int) -> tuple[dict[str, Any], str] | None:
+    """The user's profile data and security stamp, or None if the user is gone."""
+    try:
+        user = accounts.get_user(session, user_id)
+    except NotFound:
+        return None
+    profile = {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "email_canonical": user.email_canonical,
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+        **user_counts(session, user.id),
+    }
+    return profile, user.security_stamp
+
+
+class Resolver:
+    def __init__(
+        self,
+        db: Database,
+        passwords: Passwords,
+        throttle: FailedAuthThrottle,
+        secret_key: str,
+        fresh_for: float = 1.0,
+        credential_ttl: float = 300.0,
+    ) -> None:
+        self.db = db
+        self.passwords = passwords
+        self.throttle = throttle
+        self.cache = CredentialCache()
+        self._key = secret_key.encode()
+        self._fresh_for = fresh_for
+        self._credential_ttl = credential_ttl
+
+    async def resolve(self, credentials: Credentials | None, address: str) -> Principal | None:
+        if credentials is None:
+            return None
+        if isinstance(credentials, BearerCredentials):
+            return await self._bearer(credentials.token)
+        if secrets.kind_of(credentials.password) is secrets.Kind.PERSONAL:
+            return await self._token_as_password(credentials)
+        return await self._basic(credentials, address)
+
+    # -- Basic -------------------------------------------------------------
+
+    async def _basic(self, credentials: BasicCredentials, address: str) -> Principal:
+        account = normalize_email(credentials.username)
+        key = secrets.keyed_digest(self._key, "basic", account, credentials.password)
+        entry = self.cache.get(key)
+        moment = now()
+        if entry is not None and moment < entry.fresh_until:
+            return entry.principal
+        # A throttled account is refused even with the right password.
+        if (wait := await self.throttle.retry_after(account, address)) is not None:
+            raise errors.throttled(wait)
+        if entry is not None and moment - entry.verified_at < self._credential_ttl:
+            # Still known good: confirm the password did not change, without argon2.
+            assert entry.principal.user_id is not None
+            snapshot = await to_thread.run_sync(self._revalidate, entry.principal.user_id)
+            if (
+                snapshot is not None
+                and snapshot.stamp == entry.stamp
+                and snapshot.principal.profile.get("email_canonical") == account
+            ):
+                self._remember(key, snapshot, verified_at=entry.verified_at)
+                return snapshot.principal
+            self.cache.drop(key)
+        verified = await to_thread.run_sync(self._verify_password, credentials, address)
+        if verified is None:
+            await self.throttle.record_failure(account, address)
+            self.cache.forget_account(account)
+            raise errors.invalid_credentials()
+        self._remember(key, verified, verified_at=now())
+        return verified.principal
+
+    def _verify_password(self, credentials: BasicCredentials, address: str) -> _Verified | None:
+        with self.db.transaction() as session:
+            try:
+                user = accounts.authenticate(
+                    session, self.passwords, credentials.username, credentials.password
+                )
+            except InvalidCredentials:
+                known = accounts.find_by_email(session, credentials.username)
+                if known is not None:
+                    record_event(session, "basic_auth_failed", user_id=known.id, address=address)
+                return None
+            snapshot = user_snapshot(session, user.id)
+        assert snapshot is not None
+        profile, stamp = snapshot
+        return _Verified(Principal(user.id, ALL_SCOPES, "basic", profile=profile), stamp)
+
+    def _revalidate(self, user_id: int) -> _Verified | None:
+        with self.db.read() as session:
+            snapshot = user_snapshot(session, user_id)
+        if snapshot is None:
+            return None
+        profile, stamp = snapshot
+        return _Verified(Principal(user_id, ALL_SCOPES, "basic", profile=profile), stamp)
+
+    # -- Bearer tokens -----------------------------------------------------
+
+    async def _bearer(self, token: str) -> Principal:
+        # The checksum refuses a made-up or mistyped token without a database read.
+        kind = secrets.kind_of(token)
+        if kind not in (secrets.Kind.ACCESS, secrets.Kind.PERSONAL):
+            raise errors.invalid_token()
+        key = "bearer:" + secrets.digest(token)
+        entry = self.cache.get(key)
+        if entry is not None and now() < entry.fresh_until:
+            return entry.principal
+        verified = await to_thread.run_sync(self._lookup_token, token, kind)
+        if verified is None:
+            self.cache.drop(key)
+            raise errors.invalid_token()
+        self._remember(key, verified, verified_at=now())
+        return verified.principal
+
+    def _lookup_token(self, token: str, kind: secrets.Kind) -> _Verified | None:
+        with self.db.transaction() as session:
+            if kind is secrets.Kind.ACCESS:
+                found = tokens.active_access_token(session, token)
+                if found is None:
+                    return None
+                access, client = found
+                user_id, scope, client_id = access.user_id, access.scope, client.client_id
+                expires_at, method = access.expires_at, "bearer"
+            else:
+                pat = tokens.active_personal_token(session, token)
+                if pat is None:
+                    return None
+                user_id, scope, client_id = pat.user_id, pat.scope, None
+                expires_at, method = pat.expires_at, "personal_token"
+            snapshot = user_snapshot(session, user_id) if user_id is not None else None
+        profile, stamp = snapshot if snapshot is not None else ({}, "")
+        principal = Principal(
+            user_id, frozenset(scope.split()), method, client_id=client_id, profile=profile
+        )
+        return _Verified(principal, stamp, lifetime=tokens.expiry_of(expires_at))
+
+    async def _token_as_password(self, credentials: BasicCredentials) -> Principal:
+        """A personal access token sent as the Basic password, with the owner's
+        email or ``__token__`` as the user name."""
+        try:
+            principal = await self._bearer(credentials.password)
+        except errors.AuthFailure:
+            raise errors.invalid_credentials() from None
+        username = normalize_email(credentials.username)
+        if principal.method != "personal_token" or username not in (
+            TOKEN_USERNAME,
+            principal.profile.get("email_canonical"),
+        ):
+            raise errors.invalid_credentials()
+        return principal
+
+    def _remember(self, key: str, verified: _Verified, *, verified_at: float) -> None:
+        fresh = self._fresh_for
+        if verified.lifetime is not None:
+            fresh = min(fresh, verified.lifetime)
+        self.cache.put(key, Entry(verified.principal, now() + fresh, verified_at, verified.stamp))

@@ -1,0 +1,172 @@
+"""The ``civicauth`` command: serve, db upgrade, users, apps, tokens purge.
+
+Every command exits 0 on success and, on bad input, prints one clear line on
+stderr and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from civicauth.errors import CivicAuthError, ValidationFailed
+from civicauth.settings import Settings
+
+DEMO_EMAIL = "email@example.com"
+DEMO_PASSWORD = "password"
+
+
+class UsageError(Exception):
+    """Bad input to a command: one line on stderr, exit 2."""
+
+
+def _load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = "CIVICAUTH_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise UsageError(f"invalid setting {field}: {first['msg']}") from None
+
+
+def _context(settings: Settings):  # type: ignore[no-untyped-def]
+    from civicauth.app import build_context
+
+    return build_context(settings)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from civicauth.db.migrate import upgrade
+
+    settings = _load_settings()
+    upgrade(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from civicauth.db.migrate import upgrade
+
+    settings = _load_settings()
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    upgrade(settings.database_url)
+    # Resolve the key once so every worker signs with the same one.
+    os.environ["CIVICAUTH_SECRET_KEY"] = settings.resolved_secret_key()
+    uvicorn.run(
+        "civicauth.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=settings.trust_forwarded,
+        log_level=args.log_level,
+        access_log=args.access_log,
+    )
+    return 0
+
+
+def _format_errors(exc: ValidationFailed) -> str:
+    return "; ".join(f"{field} {', '.join(messages)}" for field, messages in exc.errors.items())
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    from civicauth.accounts.services import register_user
+
+    ctx = _context(_load_settings())
+    with ctx.db.transaction() as session:
+        user = register_user(
+            session, ctx.passwords, name=args.name, email=args.email, password=args.password
+        )
+        user_id = user.id
+    print(
+        json.dumps({"id": user_id, "email": args.email}) if args.json else f"created user {user_id}"
+    )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Seed the demo user (if missing) and print how to call the API."""
+    from civicauth.accounts.services import find_by_email, register_user
+
+    settings = _load_settings()
+    ctx = _context(settings)
+    with ctx.db.transaction() as session:
+        if find_by_email(session, DEMO_EMAIL) is None:
+            register_user(
+                session,
+                ctx.passwords,
+                name="Demo Resident",
+                email=DEMO_EMAIL,
+                password=DEMO_PASSWORD,
+            )
+    for hook in DEMO_HOOKS:
+        hook(ctx)
+    base = settings.issuer
+    print(f"\ncivicauth demo user: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+    print(f'  curl -u "{DEMO_EMAIL}:{DEMO_PASSWORD}" {base}/api/v2/profile\n')
+    return 0
+
+
+# Later parts (the OAuth demo app) add their own seeding here.
+DEMO_HOOKS: list[Callable[[Any], None]] = []
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="civicauth", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate, then serve HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
+    serve.set_defaults(func=cmd_serve)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True, metavar="COMMAND"
+    )
+    db.add_parser("upgrade", help="apply every migration").set_defaults(func=cmd_db_upgrade)
+
+    users = commands.add_parser("users", help="manage users").add_subparsers(
+        dest="users_command", required=True, metavar="COMMAND"
+    )
+    create = users.add_parser("create", help="create a user")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--json", action="store_true", help="print JSON")
+    create.set_defaults(func=cmd_users_create)
+
+    demo = commands.add_parser("demo", help="seed the demo user and app, print how to use them")
+    demo.set_defaults(func=cmd_demo)
+
+    for register in COMMAND_HOOKS:
+        register(commands)
+    return parser
+
+
+# Later parts (apps, tokens) register their subcommands here.
+COMMAND_HOOKS: list[Callable[[Any], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ValidationFailed as exc:
+        print(f"civicauth: error: {_format_errors(exc)}", file=sys.stderr)
+    except (UsageError, CivicAuthError) as exc:
+        print(f"civicauth: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    return 2

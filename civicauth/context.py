@@ -1,0 +1,28 @@
+"""What every request handler may need, built once by ``create_app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from civicauth.accounts.passwords import Passwords
+from civicauth.auth.resolver import Resolver
+from civicauth.auth.throttle import FailedAuthThrottle
+from civicauth.db import Database
+from civicauth.settings import Settings
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    passwords: Passwords
+    throttle: FailedAuthThrottle
+    resolver: Resolver
+    # Filled by the parts that need them (e.g. the OAuth authorization server).
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def forget_user(self, user_id: int) -> None:
+        """End, in this process at once, every cached credential of a user
+        (other workers follow within the cache's freshness, one second)."""
+        self.resolver.cache.forget_user(user_id)

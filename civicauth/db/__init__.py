@@ -1,0 +1,6 @@
+"""Engine, session factory and the declarative base."""
+
+from civicauth.db.base import Base, utcnow
+from civicauth.db.engine import Database
+
+__all__ = ["Base", "Database", "utcnow"]

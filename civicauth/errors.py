@@ -1,0 +1,27 @@
+"""Domain errors. They carry no HTTP; the edges map them to responses."""
+
+from __future__ import annotations
+
+
+class CivicAuthError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class ValidationFailed(CivicAuthError):
+    """Input broke one or more rules; ``errors`` maps each field to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class NotFound(CivicAuthError):
+    """The named thing does not exist (or is not the caller's to see)."""
+
+
+class PermissionDenied(CivicAuthError):
+    """The caller is known but may not do this."""
+
+
+class InvalidCredentials(CivicAuthError):
+    """Wrong email or password."""

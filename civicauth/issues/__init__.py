@@ -1,0 +1,1 @@
+"""The civic resources: issues, comments, votes, follows."""

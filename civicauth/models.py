@@ -1,0 +1,27 @@
+"""Imports every model so that ``Base.metadata`` knows all tables (Alembic, tests)."""
+
+from civicauth.accounts.models import AuditEvent, User
+from civicauth.clients.models import Client
+from civicauth.db.base import Base
+from civicauth.issues.models import Comment, Follow, Issue, Vote
+from civicauth.tokens.models import (
+    Authorization,
+    AuthorizationCode,
+    OAuthToken,
+    PersonalAccessToken,
+)
+
+__all__ = [
+    "AuditEvent",
+    "Authorization",
+    "AuthorizationCode",
+    "Base",
+    "Client",
+    "Comment",
+    "Follow",
+    "Issue",
+    "OAuthToken",
+    "PersonalAccessToken",
+    "User",
+    "Vote",
+]

@@ -1,0 +1,73 @@
+"""Settings from ``CIVICAUTH_*`` environment variables (DESIGN.md, "Settings")."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from limits import parse_many
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CIVICAUTH_", extra="ignore")
+
+    database_url: str = "sqlite:///var/civicauth.sqlite3"
+    secret_key: str = ""
+    issuer: str = "http://127.0.0.1:8000"
+    redis_url: str | None = None
+    var_dir: Path = Path("var")
+
+    access_token_ttl: int = Field(7200, gt=0)
+    auth_code_ttl: int = Field(600, gt=0)
+    refresh_grace_seconds: int = Field(0, ge=0)
+    failed_auth_limit_account: str = "10/5minutes"
+    failed_auth_limit_address: str = "100/5minutes"
+    auto_approve_apps: bool = False
+
+    # How long a verified credential or token lookup is trusted before the
+    # database is asked again; revocations take effect within this time in
+    # every worker (DESIGN.md: "within one second").
+    auth_cache_seconds: float = Field(1.0, ge=0, le=1.0)
+    # Absolute lifetime of a verified Basic credential in the cache.
+    credential_cache_ttl: int = Field(300, ge=0)
+
+    # argon2id parameters (RFC 9106 second recommended option by default).
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_cost: int = Field(65536, ge=8)
+    argon2_parallelism: int = Field(4, ge=1)
+
+    # Behind a TLS-terminating proxy, trust X-Forwarded-Proto / -For.
+    trust_forwarded: bool = False
+
+    @field_validator("failed_auth_limit_account", "failed_auth_limit_address")
+    @classmethod
+    def _valid_limit(cls, value: str) -> str:
+        parse_many(value)
+        return value
+
+    @field_validator("issuer")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.issuer.startswith("https://")
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated once into ``var/secret_key``."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        self.secret_key = path.read_text().strip()
+        return self.secret_key

@@ -1,0 +1,1 @@
+"""Every bearer secret: codes, access and refresh tokens, personal access tokens."""

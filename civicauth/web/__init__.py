@@ -1,0 +1,1 @@
+"""Pages for people: sign-in, consent, sign-up, applications, account security."""

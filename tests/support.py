@@ -1,0 +1,178 @@
+"""Test helpers: backends, settings, a live server in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKEND = os.environ.get("CIVICAUTH_TEST_BACKEND", "sqlite")
+REQUIRE_SERVICES = os.environ.get("CIVICAUTH_REQUIRE_SERVICES") == "1"
+POSTGRES_URL = os.environ.get(
+    "CIVICAUTH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("CIVICAUTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+# Cheap argon2 for tests (the production defaults cost ~50 ms a hash).
+CHEAP_ARGON2 = {
+    "CIVICAUTH_ARGON2_TIME_COST": "1",
+    "CIVICAUTH_ARGON2_MEMORY_COST": "64",
+    "CIVICAUTH_ARGON2_PARALLELISM": "1",
+}
+
+
+def missing_service(reason: str) -> None:
+    """Skip for a missing service, or fail when CI requires every service."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service unavailable: {reason}")
+    pytest.skip(reason)
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def reset_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+
+
+@dataclass
+class Backend:
+    """The database (and Redis) one module's tests run against."""
+
+    env: dict[str, str]
+
+    @property
+    def database_url(self) -> str:
+        return self.env["CIVICAUTH_DATABASE_URL"]
+
+
+def make_backend(tmp: Path) -> Backend:
+    env = {
+        **CHEAP_ARGON2,
+        "CIVICAUTH_VAR_DIR": str(tmp),
+        "CIVICAUTH_SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
+    }
+    if BACKEND == "postgres":
+        if not reachable("127.0.0.1", 5432):
+            missing_service("PostgreSQL is not reachable on 127.0.0.1:5432")
+        if not reachable("127.0.0.1", 6379):
+            missing_service("Redis is not reachable on 127.0.0.1:6379")
+        reset_postgres(POSTGRES_URL)
+        reset_redis(REDIS_URL)
+        env["CIVICAUTH_DATABASE_URL"] = POSTGRES_URL
+        env["CIVICAUTH_REDIS_URL"] = REDIS_URL
+    else:
+        env["CIVICAUTH_DATABASE_URL"] = f"sqlite:///{tmp / 'civicauth.sqlite3'}"
+    return Backend(env)
+
+
+@contextmanager
+def settings_env(env: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=10, **kwargs)  # type: ignore[arg-type]
+
+
+@contextmanager
+def live_server(env: dict[str, str], tmp: Path, workers: int = 1) -> Iterator[LiveServer]:
+    """``civicauth serve`` in a subprocess on a free port, until the block ends."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp / f"server-{port}.log"
+    full_env = {**os.environ, **env, "CIVICAUTH_ISSUER": env.get("CIVICAUTH_ISSUER", url)}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "civicauth",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp,
+        )
+    try:
+        _wait_healthy(url, process, log)
+        yield LiveServer(url, process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()}")
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)  # polling a starting process: there is no event to await
+    raise RuntimeError(f"server did not start: {log.read_text()}")
