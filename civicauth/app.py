@@ -19,6 +19,7 @@ from civicauth.auth.throttle import FailedAuthThrottle
 from civicauth.context import AppContext
 from civicauth.db import Database
 from civicauth.settings import Settings
+from civicauth.web.routes import WebConfig, web_routes
 
 log = logging.getLogger("civicauth")
 
@@ -86,8 +87,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def close() -> None:
         ctx.db.dispose()
 
+    web = WebConfig(settings)
     return Litestar(
-        route_handlers=[api_info, api_router(ctx), healthz, metrics],
+        route_handlers=[api_info, api_router(ctx), healthz, metrics, *web_routes()],
+        middleware=[web.session.middleware],
+        csrf_config=web.csrf,
+        template_config=web.templates,
+        plugins=[web.flash],
         dependencies={"ctx": Provide(lambda: ctx, sync_to_thread=False, use_cache=True)},
         exception_handlers={500: _internal_error},
         openapi_config=openapi_config(),

@@ -1,0 +1,25 @@
+"""Reading HTML form posts: one value per field, as text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+MAX_FIELD = 4096
+
+
+async def form_fields(request: Request[Any, Any, Any], *names: str) -> dict[str, str]:
+    """The named fields as stripped-of-nothing strings ('' when absent or not text)."""
+    form = await request.form()
+    values: dict[str, str] = {}
+    for name in names:
+        value = form.get(name)
+        values[name] = value[:MAX_FIELD] if isinstance(value, str) else ""
+    return values
+
+
+def client_address(request: Request[Any, Any, Any], trust_forwarded: bool) -> str:
+    if trust_forwarded and (forwarded := request.headers.get("x-forwarded-for")):
+        return forwarded.split(",")[0].strip()[:64]
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,33 @@
+"""Everything the pages need, gathered for ``create_app``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Router
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.plugins.flash import FlashConfig, FlashPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from litestar.types import ControllerRouterHandler
+
+from civicauth.settings import Settings
+from civicauth.web import login
+from civicauth.web.config import HERE, csrf_config, session_config, template_config
+
+
+class WebConfig:
+    """The session, CSRF, template and flash pieces of the pages, built once."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.session: CookieBackendConfig = session_config(settings)
+        self.csrf: CSRFConfig = csrf_config(settings)
+        self.templates: TemplateConfig[Any] = template_config()
+        self.flash = FlashPlugin(FlashConfig(template_config=self.templates))
+
+
+def web_routes(extra: list[ControllerRouterHandler] | None = None) -> list[ControllerRouterHandler]:
+    static = create_static_files_router(path="/static", directories=[HERE / "static"])
+    pages = Router("/", route_handlers=[*login.ROUTES, *(extra or [])], include_in_schema=False)
+    return [static, pages]
