@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
+from litestar.exceptions import HTTPException
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -13,12 +14,14 @@ from litestar.openapi.spec import Components, SecurityScheme
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from civicauth.accounts.passwords import Passwords
+from civicauth.api.v2.errors import http_exception
 from civicauth.api.v2.routes import api_info, api_router
 from civicauth.auth.resolver import Resolver
 from civicauth.auth.throttle import FailedAuthThrottle
 from civicauth.context import AppContext
 from civicauth.db import Database
 from civicauth.settings import Settings
+from civicauth.web.errors import error_page
 from civicauth.web.routes import WebConfig, web_routes
 
 log = logging.getLogger("civicauth")
@@ -30,7 +33,10 @@ def build_context(settings: Settings) -> AppContext:
         settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism
     )
     throttle = FailedAuthThrottle(
-        settings.failed_auth_limit_account, settings.failed_auth_limit_address, settings.redis_url
+        settings.failed_auth_limit_account,
+        settings.failed_auth_limit_address,
+        settings.redis_url,
+        settings.redis_prefix,
     )
     resolver = Resolver(
         db,
@@ -65,6 +71,17 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
     return Response({"error": "Internal server error"}, status_code=500)
 
 
+# Clients, not browsers, call these: they get JSON errors.
+JSON_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/oauth/introspect", "/.well-known/")
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Errors raised outside a route's own handlers (unknown paths, CSRF, 405)."""
+    if request.url.path.startswith(JSON_PREFIXES) or request.url.path == "/api/v2":
+        return http_exception(request, exc)
+    return error_page(request, exc)
+
+
 def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="civicauth API v2",
@@ -95,7 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=web.templates,
         plugins=[web.flash],
         dependencies={"ctx": Provide(lambda: ctx, sync_to_thread=False, use_cache=True)},
-        exception_handlers={500: _internal_error},
+        exception_handlers={HTTPException: _http_error, 500: _internal_error},
         openapi_config=openapi_config(),
         on_shutdown=[close],
         state={"ctx": ctx},

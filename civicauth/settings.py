@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     secret_key: str = ""
     issuer: str = "http://127.0.0.1:8000"
     redis_url: str | None = None
+    # Prefix of every Redis key, so several deployments can share one Redis.
+    redis_prefix: str = "civicauth"
     var_dir: Path = Path("var")
 
     access_token_ttl: int = Field(7200, gt=0)

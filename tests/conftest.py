@@ -16,13 +16,16 @@ from tests.support import Backend, LiveServer, live_server, make_backend, settin
 
 
 @pytest.fixture(scope="module")
-def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
     """A fresh, migrated database for one test module; a module may set
     ``SETTINGS = {"CIVICAUTH_...": ...}`` to change settings for its server."""
     backend = make_backend(tmp_path_factory.mktemp("backend"))
     backend.env.update(getattr(request.module, "SETTINGS", {}))
     upgrade(backend.database_url)
-    return backend
+    yield backend
+    backend.close()
 
 
 @pytest.fixture(scope="module")

@@ -53,22 +53,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def reset_postgres(url: str) -> None:
+def _postgres_admin(statement: str) -> None:
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(statement))
     engine.dispose()
 
 
-def reset_redis(url: str) -> None:
-    import redis
+def create_postgres_database() -> str:
+    """A new, empty database of its own: modules (and parallel runs) never collide."""
+    name = "civicauth_test_" + uuid.uuid4().hex[:12]
+    _postgres_admin(f'CREATE DATABASE "{name}"')
+    return POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
 
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    client.close()
+
+def drop_postgres_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass
@@ -80,6 +83,10 @@ class Backend:
     @property
     def database_url(self) -> str:
         return self.env["CIVICAUTH_DATABASE_URL"]
+
+    def close(self) -> None:
+        if self.database_url.startswith("postgresql"):
+            drop_postgres_database(self.database_url)
 
 
 def make_backend(tmp: Path) -> Backend:
@@ -93,10 +100,9 @@ def make_backend(tmp: Path) -> Backend:
             missing_service("PostgreSQL is not reachable on 127.0.0.1:5432")
         if not reachable("127.0.0.1", 6379):
             missing_service("Redis is not reachable on 127.0.0.1:6379")
-        reset_postgres(POSTGRES_URL)
-        reset_redis(REDIS_URL)
-        env["CIVICAUTH_DATABASE_URL"] = POSTGRES_URL
+        env["CIVICAUTH_DATABASE_URL"] = create_postgres_database()
         env["CIVICAUTH_REDIS_URL"] = REDIS_URL
+        env["CIVICAUTH_REDIS_PREFIX"] = "civicauth-test-" + uuid.uuid4().hex[:12]
     else:
         env["CIVICAUTH_DATABASE_URL"] = f"sqlite:///{tmp / 'civicauth.sqlite3'}"
     return Backend(env)

@@ -14,18 +14,20 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 
-def make_storage(redis_url: str | None):  # type: ignore[no-untyped-def]
+def make_storage(redis_url: str | None, prefix: str):  # type: ignore[no-untyped-def]
     if redis_url:
         url = "async+" + redis_url
-        return storage_from_string(url, implementation="redispy")
+        return storage_from_string(url, implementation="redispy", key_prefix=prefix)
     return storage_from_string("async+memory://")
 
 
 class FailedAuthThrottle:
-    def __init__(self, per_account: str, per_address: str, redis_url: str | None) -> None:
+    def __init__(
+        self, per_account: str, per_address: str, redis_url: str | None, prefix: str = "civicauth"
+    ) -> None:
         self._account = parse(per_account)
         self._address = parse(per_address)
-        self.storage = make_storage(redis_url)
+        self.storage = make_storage(redis_url, prefix + ":limits")
         self._limiter = MovingWindowRateLimiter(self.storage)
 
     async def retry_after(self, account: str, address: str) -> int | None:
