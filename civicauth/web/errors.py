@@ -11,7 +11,10 @@ from litestar.response import Template
 from civicauth.web.render import page
 
 MESSAGES = {
-    403: "This form has expired or did not come from this site. Go back, reload the page and try again.",
+    403: (
+        "This form has expired or did not come from this site. "
+        "Go back, reload the page and try again."
+    ),
     404: "There is nothing here.",
     405: "That is not something this page can do.",
 }
