@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
@@ -20,6 +21,9 @@ from civicauth.auth.resolver import Resolver
 from civicauth.auth.throttle import FailedAuthThrottle
 from civicauth.context import AppContext
 from civicauth.db import Database
+from civicauth.oauth2.provider import Provider
+from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
+from civicauth.oauth2.routes import http_error as oauth2_http_error
 from civicauth.settings import Settings
 from civicauth.web.errors import error_page
 from civicauth.web.routes import WebConfig, web_routes
@@ -77,6 +81,8 @@ JSON_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/oauth/introspect", 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     """Errors raised outside a route's own handlers (unknown paths, CSRF, 405)."""
+    if request.url.path.startswith(OAUTH_JSON_PATHS):
+        return oauth2_http_error(request, exc)
     if request.url.path.startswith(JSON_PREFIXES) or request.url.path == "/api/v2":
         return http_exception(request, exc)
     return error_page(request, exc)
@@ -105,8 +111,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ctx.db.dispose()
 
     web = WebConfig(settings)
+    oauth2 = Provider(settings, ctx.db)
     return Litestar(
-        route_handlers=[api_info, api_router(ctx), healthz, metrics, *web_routes()],
+        route_handlers=[
+            api_info,
+            api_router(ctx),
+            oauth2_router(oauth2),
+            healthz,
+            metrics,
+            *web_routes(),
+        ],
         middleware=[web.session.middleware],
         csrf_config=web.csrf,
         template_config=web.templates,
@@ -115,6 +129,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={HTTPException: _http_error, 500: _internal_error},
         openapi_config=openapi_config(),
         on_shutdown=[close],
-        state={"ctx": ctx},
+        state=State({"ctx": ctx}),
         debug=False,
     )

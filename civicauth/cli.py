@@ -11,12 +11,16 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from civicauth.errors import CivicAuthError, ValidationFailed
+from civicauth.oauth2 import commands as oauth2_commands
 from civicauth.settings import Settings
+
+if TYPE_CHECKING:
+    from civicauth.context import AppContext
 
 DEMO_EMAIL = "email@example.com"
 DEMO_PASSWORD = "password"
@@ -35,7 +39,7 @@ def _load_settings() -> Settings:
         raise UsageError(f"invalid setting {field}: {first['msg']}") from None
 
 
-def _context(settings: Settings):  # type: ignore[no-untyped-def]
+def _context(settings: Settings) -> AppContext:
     from civicauth.app import build_context
 
     return build_context(settings)
@@ -117,7 +121,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # Later parts (the OAuth demo app) add their own seeding here.
-DEMO_HOOKS: list[Callable[[Any], None]] = []
+DEMO_HOOKS: list[Callable[[Any], None]] = [oauth2_commands.seed_demo_app]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Later parts (apps, tokens) register their subcommands here.
-COMMAND_HOOKS: list[Callable[[Any], None]] = []
+COMMAND_HOOKS: list[Callable[[Any], None]] = [oauth2_commands.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

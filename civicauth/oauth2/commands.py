@@ -1,0 +1,201 @@
+"""``civicauth apps create|approve`` and ``civicauth tokens purge``, and the
+demo application that ``civicauth demo`` seeds. Registered with the CLI
+through its ``COMMAND_HOOKS`` and ``DEMO_HOOKS``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+import civicauth.models  # noqa: F401  (every table known, for foreign keys)
+from civicauth.clients import services as clients
+from civicauth.clients.models import Client
+from civicauth.clients.services import Registration
+from civicauth.db import Database
+from civicauth.errors import CivicAuthError
+from civicauth.oauth2.metadata import AUTHORIZE_PATH, TOKEN_PATH
+from civicauth.settings import Settings
+from civicauth.tokens.codes import purge_codes
+from civicauth.tokens.oauth_tokens import purge_tokens
+
+DEMO_APP_NAME = "civicauth demo app"
+DEMO_ORGANIZATION = "civicauth"
+DEMO_CALLBACK_PATH = "/oauth/demo/callback"
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "CIVICAUTH_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise CivicAuthError(f"invalid setting {name}: {first['msg']}") from None
+
+
+def _grant_types(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _registration(args: argparse.Namespace) -> Registration:
+    return Registration(
+        name=args.name,
+        organization=args.organization,
+        technical_contact_name=args.technical_contact_name,
+        technical_contact_email=args.technical_contact_email,
+        technical_contact_phone=args.technical_contact_phone,
+        admin_contact_name=args.admin_contact_name,
+        admin_contact_email=args.admin_contact_email,
+        admin_contact_phone=args.admin_contact_phone,
+        redirect_uris=args.redirect_uri,
+        is_public=args.public,
+        grant_types=_grant_types(args.grant_types),
+        scopes=args.scopes,
+    )
+
+
+def cmd_apps_create(args: argparse.Namespace) -> int:
+    db = Database(_settings().database_url)
+    try:
+        with db.transaction() as session:
+            client, secret = clients.register_client(session, _registration(args))
+            client_id = client.client_id
+    finally:
+        db.dispose()
+    if args.json:
+        print(json.dumps({"client_id": client_id, "client_secret": secret}))
+        return 0
+    print(f"registered {args.name.strip()} (approved)")
+    print(f"client_id:     {client_id}")
+    if secret:
+        print(f"client_secret: {secret}")
+        print("The secret is shown only now: store it safely.")
+    else:
+        print("public application: no secret; it must use PKCE (S256)")
+    return 0
+
+
+def cmd_apps_approve(args: argparse.Namespace) -> int:
+    db = Database(_settings().database_url)
+    try:
+        with db.transaction() as session:
+            client = clients.approve_client(session, args.client_id)
+            print(f"approved {client.name} ({client.organization}), client_id {client.client_id}")
+            print(
+                f"technical contact: {client.technical_contact_name} "
+                f"<{client.technical_contact_email}>, {client.technical_contact_phone}"
+            )
+            print(
+                f"administrative contact: {client.admin_contact_name} "
+                f"<{client.admin_contact_email}>, {client.admin_contact_phone}"
+            )
+    finally:
+        db.dispose()
+    return 0
+
+
+def cmd_tokens_purge(args: argparse.Namespace) -> int:
+    db = Database(_settings().database_url)
+    try:
+        with db.transaction() as session:
+            tokens = purge_tokens(session)
+            codes = purge_codes(session)
+    finally:
+        db.dispose()
+    print(f"purged {tokens} tokens and {codes} authorization codes")
+    return 0
+
+
+def _add_apps_create(apps: Any) -> None:
+    create = apps.add_parser("create", help="register an application (approved at once)")
+    create.add_argument("--name", required=True, help="shown to users on the consent page")
+    create.add_argument("--organization", required=True)
+    for who, label in (("technical", "technical"), ("admin", "administrative")):
+        create.add_argument(f"--{who}-contact-name", required=True, help=f"{label} contact")
+        create.add_argument(f"--{who}-contact-email", required=True)
+        create.add_argument(f"--{who}-contact-phone", required=True)
+    create.add_argument(
+        "--redirect-uri", action="append", required=True, help="callback URI; repeat for more"
+    )
+    create.add_argument("--public", action="store_true", help="a client that holds no secret")
+    create.add_argument(
+        "--grant-types",
+        default=",".join(clients.DEFAULT_GRANT_TYPES),
+        help="comma-separated, from: " + ",".join(clients.GRANT_TYPES),
+    )
+    create.add_argument("--scopes", default="public write", help='e.g. "public write"')
+    create.add_argument("--json", action="store_true", help="print JSON")
+    create.set_defaults(func=cmd_apps_create)
+
+
+def register(commands: Any) -> None:
+    """Add ``apps`` and ``tokens`` to the ``civicauth`` command."""
+    apps = commands.add_parser("apps", help="registered applications").add_subparsers(
+        dest="apps_command", required=True, metavar="COMMAND"
+    )
+    _add_apps_create(apps)
+    approve = apps.add_parser("approve", help="approve an application registered on the portal")
+    approve.add_argument("client_id")
+    approve.set_defaults(func=cmd_apps_approve)
+
+    tokens = commands.add_parser("tokens", help="OAuth tokens").add_subparsers(
+        dest="tokens_command", required=True, metavar="COMMAND"
+    )
+    purge = tokens.add_parser("purge", help="delete expired and revoked tokens and codes")
+    purge.set_defaults(func=cmd_tokens_purge)
+
+
+def _demo_registration(redirect_uri: str) -> Registration:
+    return Registration(
+        name=DEMO_APP_NAME,
+        organization=DEMO_ORGANIZATION,
+        technical_contact_name="Demo Developer",
+        technical_contact_email="developer@example.com",
+        technical_contact_phone="+1 203 555 0100",
+        admin_contact_name="Demo Administrator",
+        admin_contact_email="admin@example.com",
+        admin_contact_phone="+1 203 555 0101",
+        redirect_uris=[redirect_uri],
+        grant_types=["authorization_code", "refresh_token", "implicit", "client_credentials"],
+    )
+
+
+def seed_demo_app(ctx: Any) -> None:
+    """Create the demo application once and print how to use it. Its secret
+    exists in clear only when it is created, so it is printed only then."""
+    issuer = ctx.settings.issuer
+    redirect_uri = issuer + DEMO_CALLBACK_PATH
+    with ctx.db.transaction() as session:
+        client = session.scalar(
+            select(Client).where(
+                Client.name == DEMO_APP_NAME, Client.organization == DEMO_ORGANIZATION
+            )
+        )
+        secret = None
+        if client is None:
+            client, secret = clients.register_client(session, _demo_registration(redirect_uri))
+        client_id, redirect_uri = client.client_id, client.redirect_uris[0]
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "scope": "public write",
+            "state": "demo",
+        }
+    )
+    print(f"\ncivicauth demo app: client_id {client_id}")
+    if secret:
+        print(f"  client_secret {secret}  (shown only now)")
+    else:
+        print("  client_secret: shown when the app was first created")
+    print(f"  1. open {issuer}{AUTHORIZE_PATH}?{query}")
+    print("  2. approve, then exchange the code shown on the callback page:")
+    print(
+        f'     curl -u "{client_id}:CLIENT_SECRET" -d grant_type=authorization_code '
+        f"-d code=CODE -d redirect_uri={redirect_uri} {issuer}{TOKEN_PATH}"
+    )

@@ -1,0 +1,86 @@
+"""Token revocation (RFC 7009) and introspection (RFC 7662)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from authlib.oauth2.rfc6749 import InvalidRequestError
+from authlib.oauth2.rfc7009 import RevocationEndpoint as _Revocation
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _Introspection
+
+from civicauth.oauth2.adapters import ClientAdapter, TokenAdapter
+from civicauth.tokens import oauth_tokens, secrets
+
+if TYPE_CHECKING:
+    from civicauth.oauth2.server import CivicAuthorizationServer
+
+
+def find_token(server: CivicAuthorizationServer, token: str) -> TokenAdapter | None:
+    """The token's row, whatever the hint says: the prefix tells access from
+    refresh (RFC 7009 §2.1 lets the server look beyond the hint)."""
+    kind = secrets.kind_of(token)
+    if kind is secrets.Kind.ACCESS:
+        row = oauth_tokens.find_by_access_token(server.session, token)
+    elif kind is secrets.Kind.REFRESH:
+        row = oauth_tokens.find_by_refresh_token(server.session, token)
+    else:
+        return None
+    return TokenAdapter(row, as_refresh=kind is secrets.Kind.REFRESH) if row else None
+
+
+def require_token(request: Any) -> None:
+    # An unknown token_type_hint is ignored, as RFC 7009 §2.1 allows.
+    if not request.form.get("token"):
+        raise InvalidRequestError("Missing 'token'.")
+
+
+class RevocationEndpoint(_Revocation):
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    server: CivicAuthorizationServer
+
+    def check_params(self, request: Any, client: ClientAdapter) -> None:
+        require_token(request)
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> TokenAdapter | None:
+        found = find_token(self.server, token_string)
+        # An already revoked token needs nothing more (and no second audit entry).
+        return found if found and found.row.revoked_at is None else None
+
+    def revoke_token(self, token: TokenAdapter, request: Any) -> None:
+        if token.as_refresh:
+            # RFC 7009 §2.1: revoking a refresh token ends the access tokens
+            # of the same grant too.
+            oauth_tokens.revoke_grant(self.server.session, token.row.grant_id)
+        else:
+            oauth_tokens.revoke_token(self.server.session, token.row)
+
+
+class IntrospectionEndpoint(_Introspection):
+    # RFC 7662 §2.1: only authenticated clients, so public ones cannot probe.
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    server: CivicAuthorizationServer
+
+    def check_params(self, request: Any, client: ClientAdapter) -> None:
+        require_token(request)
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> TokenAdapter | None:
+        return find_token(self.server, token_string)
+
+    def check_permission(self, token: TokenAdapter, client: ClientAdapter, request: Any) -> bool:
+        # A client learns only about its own tokens; others look inactive.
+        return token.check_client(client)
+
+    def introspect_token(self, token: TokenAdapter) -> dict[str, Any]:
+        row = token.row
+        payload: dict[str, Any] = {
+            "active": True,
+            "scope": row.scope,
+            "client_id": self.server.client_id_of(row.client_pk),
+            "iat": int(row.issued_at.timestamp()),
+            "iss": self.server.config.issuer,
+        }
+        if not token.as_refresh:
+            payload.update(token_type="Bearer", exp=int(row.expires_at.timestamp()))
+        if row.user_id is not None:
+            payload["sub"] = str(row.user_id)
+        return payload

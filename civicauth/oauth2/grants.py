@@ -1,0 +1,146 @@
+"""The four grants we support, each a small subclass of Authlib's, filled in
+with our storage (RFC 6749 §4.1, §4.2, §4.4, §6)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from authlib.oauth2.rfc6749 import (
+    InvalidClientError,
+    InvalidGrantError,
+    UnauthorizedClientError,
+    grants,
+)
+
+from civicauth.oauth2.adapters import ClientAdapter, CodeAdapter, ResourceOwner, TokenAdapter
+from civicauth.tokens import codes, oauth_tokens, secrets
+from civicauth.tokens.oauth_tokens import Rotation
+
+if TYPE_CHECKING:
+    from civicauth.oauth2.server import CivicAuthorizationServer
+
+SECRET = ["client_secret_basic", "client_secret_post"]
+SECRET_OR_PUBLIC = [*SECRET, "none"]
+
+
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = SECRET_OR_PUBLIC
+    server: CivicAuthorizationServer
+
+    def generate_authorization_code(self) -> str:
+        return secrets.mint(secrets.Kind.CODE)
+
+    def save_authorization_code(self, code: str, request: Any) -> None:
+        data = request.payload.data
+        codes.store_code(
+            self.server.session,
+            code,
+            client_pk=request.client.pk,
+            user_id=request.user.id,
+            redirect_uri=request.payload.redirect_uri or "",
+            scope=request.scope,
+            ttl=self.server.config.auth_code_ttl,
+            code_challenge=data.get("code_challenge"),
+            code_challenge_method=data.get("code_challenge_method"),
+        )
+
+    def query_authorization_code(self, code: str, client: ClientAdapter) -> CodeAdapter | None:
+        session = self.server.session
+        row = codes.find_code(session, code)
+        if row is None or row.client_pk != client.pk:
+            return None
+        if not codes.claim_code(session, row):
+            # RFC 6749 §4.1.2: a code used twice is refused, and the tokens
+            # issued from it are revoked (someone else may hold them).
+            oauth_tokens.revoke_issued_from_code(session, row.id)
+            raise InvalidGrantError("The code was already used; its tokens are revoked.")
+        if codes.is_expired(row):
+            raise InvalidGrantError("The code has expired.")
+        return CodeAdapter(row)
+
+    def delete_authorization_code(self, authorization_code: CodeAdapter) -> None:
+        """Nothing to do: the code was claimed when it was read, and stays
+        stored (as used) so that a replay is recognised until it expires."""
+
+    def authenticate_user(self, authorization_code: CodeAdapter) -> ResourceOwner:
+        return ResourceOwner(authorization_code.row.user_id)
+
+
+class ImplicitGrant(grants.ImplicitGrant):
+    server: CivicAuthorizationServer
+
+    def authenticate_token_endpoint_client(self) -> ClientAdapter:
+        # RFC 6749 §4.2.1: no client authentication at the authorization
+        # endpoint; the registered redirect URI is what binds the client.
+        client = self.server.query_client(self.request.payload.client_id)
+        if client is None:
+            raise InvalidClientError(description="The application does not exist.")
+        return client
+
+
+class RefreshTokenGrant(grants.RefreshTokenGrant):
+    """Rotation on every use (RFC 9700 §4.14.2). Reuse of a rotated token
+    revokes the whole grant, except within the grace window, where the
+    second of two concurrent refreshes gets the same new pair: the pair is
+    derived from the old refresh token and the server key, so nothing in
+    clear is stored to make that possible."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = SECRET_OR_PUBLIC
+    INCLUDE_NEW_REFRESH_TOKEN = True
+    server: CivicAuthorizationServer
+
+    def authenticate_refresh_token(self, refresh_token: str) -> TokenAdapter | None:
+        row = oauth_tokens.find_by_refresh_token(self.server.session, refresh_token)
+        if row is None or row.revoked_at is not None:
+            return None
+        return TokenAdapter(row, as_refresh=True)
+
+    def authenticate_user(self, refresh_token: TokenAdapter) -> ResourceOwner | None:
+        return refresh_token.get_user()
+
+    def create_token_response(self) -> tuple[int, Any, Any]:
+        session, presented = self.server.session, self.request.refresh_token
+        grace = self.server.config.refresh_grace_seconds
+        outcome = oauth_tokens.rotate_refresh(session, presented.row, grace)
+        if outcome is Rotation.REPLAY:
+            return 200, self._replayed_pair(presented), self.TOKEN_RESPONSE_HEADER
+        if outcome is Rotation.REUSED:
+            self._end_grant(presented)
+        return super().create_token_response()  # type: ignore[no-any-return]
+
+    def issue_token(self, user: ResourceOwner | None, refresh_token: TokenAdapter) -> dict:
+        scope = self.request.payload.scope or refresh_token.get_scope()
+        return self.server.rotated_token(scope, self.request.form["refresh_token"])
+
+    def revoke_old_credential(self, refresh_token: TokenAdapter) -> None:
+        """Nothing to do: rotate_refresh retired it before the new pair was made."""
+
+    def _replayed_pair(self, presented: TokenAdapter) -> dict:
+        child = oauth_tokens.child_of(self.server.session, presented.row)
+        scope = child.scope if child else presented.row.scope
+        token = self.server.rotated_token(scope, self.request.form["refresh_token"])
+        # The pair handed out again must be the live one the first refresh made.
+        if (
+            child is None
+            or not oauth_tokens.refresh_is_active(child)
+            or child.access_token_digest != secrets.digest(token["access_token"])
+        ):
+            self._end_grant(presented)
+        assert child is not None
+        token["expires_in"] = TokenAdapter(child, as_refresh=False).get_expires_in()
+        token["created_at"] = int(child.issued_at.timestamp())
+        return token
+
+    def _end_grant(self, presented: TokenAdapter) -> None:
+        oauth_tokens.revoke_grant(self.server.session, presented.row.grant_id)
+        raise InvalidGrantError("The refresh token was already used; the grant is revoked.")
+
+
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = SECRET
+    server: CivicAuthorizationServer
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        if self.request.client.is_pending:
+            raise UnauthorizedClientError("The application is awaiting review.")

@@ -1,0 +1,160 @@
+"""The OAuth 2.0 provider as the rest of the service sees it: typed calls in,
+OAuthResponse / ErrorPage / Consent out. Each call is one transaction and
+runs in a worker thread (Authlib and our SQLAlchemy sessions are synchronous).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from authlib.oauth2 import OAuth2Error
+
+from civicauth.accounts.audit import record_event
+from civicauth.clients.scopes import describe
+from civicauth.db import Database
+from civicauth.oauth2.adapters import ResourceOwner
+from civicauth.oauth2.requests import MalformedRequest, OAuthInput, check_parameters
+from civicauth.oauth2.responses import ErrorPage, OAuthResponse, json_error, with_issuer
+from civicauth.oauth2.server import CivicAuthorizationServer, ServerConfig
+from civicauth.settings import Settings
+from civicauth.tokens import authorizations
+
+
+@dataclass(frozen=True)
+class Consent:
+    """What the consent page shows."""
+
+    client_name: str
+    organization: str
+    scopes: list[tuple[str, str]]  # (name, sentence)
+    redirect_host: str
+
+
+class SignInNeeded:
+    """The request is valid; a signed-in user must now decide."""
+
+
+SIGN_IN_NEEDED = SignInNeeded()
+AuthorizeOutcome = Consent | OAuthResponse | ErrorPage | SignInNeeded
+
+
+class Provider:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.db = db
+        self.config = ServerConfig.from_settings(settings)
+
+    # -- token, revocation, introspection ------------------------------------
+
+    def token_response(self, inp: OAuthInput) -> OAuthResponse:
+        return self._endpoint(inp, lambda server: server.create_token_response(inp))
+
+    def revocation_response(self, inp: OAuthInput) -> OAuthResponse:
+        return self._endpoint(inp, lambda s: s.create_endpoint_response("revocation", inp))
+
+    def introspection_response(self, inp: OAuthInput) -> OAuthResponse:
+        return self._endpoint(inp, lambda s: s.create_endpoint_response("introspection", inp))
+
+    def _endpoint(
+        self, inp: OAuthInput, call: Callable[[CivicAuthorizationServer], Any]
+    ) -> OAuthResponse:
+        try:
+            check_parameters(list(inp.params))
+        except MalformedRequest as exc:
+            return json_error(400, "invalid_request", str(exc))
+        with self.db.transaction() as session:
+            server = CivicAuthorizationServer(session, self.config)
+            try:
+                response: OAuthResponse = call(server)
+            except OAuth2Error as error:  # raised before Authlib's own handling
+                response = server.handle_error_response(None, error)
+            return response
+
+    # -- authorization endpoint (RFC 6749 §3.1) -------------------------------
+
+    def authorization_request(self, inp: OAuthInput, user_id: int | None) -> AuthorizeOutcome:
+        """Validate an authorization request; with a user, either answer at
+        once (consent given before) or say what to ask."""
+        with self.db.transaction() as session:
+            server = CivicAuthorizationServer(session, self.config)
+            checked = self._validated(server, inp, user_id)
+            if not isinstance(checked, tuple):
+                return checked
+            grant, owner = checked
+            client, scope = grant.request.client, grant.request.scope
+            if authorizations.has_consent(session, owner.id, client.pk, scope):
+                return self._respond(server, grant, owner)
+            return Consent(
+                client_name=client.row.name,
+                organization=client.row.organization,
+                scopes=describe(scope),
+                redirect_host=urlsplit(grant.redirect_uri).netloc or grant.redirect_uri,
+            )
+
+    def decide(self, inp: OAuthInput, user_id: int, approve: bool) -> AuthorizeOutcome:
+        """The user's Approve or Deny on the consent page."""
+        with self.db.transaction() as session:
+            server = CivicAuthorizationServer(session, self.config)
+            checked = self._validated(server, inp, user_id)
+            if not isinstance(checked, tuple):
+                return checked
+            grant, owner = checked
+            if not approve:
+                # RFC 6749 §4.1.2.1: access_denied, back to the client.
+                return self._respond(server, grant, None)
+            client, scope = grant.request.client, grant.request.scope
+            authorizations.record_consent(session, owner.id, client.pk, scope)
+            record_event(
+                session,
+                "app_authorized",
+                user_id=owner.id,
+                client_id=client.client_id,
+                address=inp.address,
+                detail=f"scope {scope}",
+            )
+            return self._respond(server, grant, owner)
+
+    def _validated(
+        self, server: CivicAuthorizationServer, inp: OAuthInput, user_id: int | None
+    ) -> tuple[Any, ResourceOwner] | AuthorizeOutcome:
+        try:
+            check_parameters(list(inp.params))
+        except MalformedRequest as exc:
+            return ErrorPage(400, "invalid_request", str(exc))
+        owner = ResourceOwner(user_id) if user_id is not None else None
+        try:
+            grant = server.get_consent_grant(inp, end_user=owner)
+        except OAuth2Error as error:
+            return self._error(server, error)
+        if owner is None:
+            return SIGN_IN_NEEDED
+        client = grant.request.client
+        if client.is_pending and client.row.owner_id != owner.id:
+            return ErrorPage(
+                403,
+                "unauthorized_client",
+                f"{client.row.name} is awaiting review by the operators of this "
+                "service; until then only its developer can sign in with it.",
+            )
+        return grant, owner
+
+    def _respond(
+        self, server: CivicAuthorizationServer, grant: Any, owner: ResourceOwner | None
+    ) -> OAuthResponse:
+        response: OAuthResponse = server.create_authorization_response(
+            grant.request, grant_user=owner, grant=grant
+        )
+        return self._with_issuer(response)
+
+    def _error(self, server: CivicAuthorizationServer, error: OAuth2Error) -> AuthorizeOutcome:
+        # RFC 6749 §4.1.2.1: without a verified redirect URI, never redirect.
+        if not error.redirect_uri:
+            return ErrorPage(error.status_code, error.error, error.get_error_description() or "")
+        return self._with_issuer(server.handle_error_response(None, error))
+
+    def _with_issuer(self, response: OAuthResponse) -> OAuthResponse:
+        if response.location:
+            response.location = with_issuer(response.location, self.config.issuer)
+        return response

@@ -1,0 +1,114 @@
+"""The OAuth endpoints over HTTP: token, revocation, introspection, metadata.
+
+Handlers parse, call the provider in a worker thread, and answer. Every
+answer is JSON with ``Cache-Control: no-store``; no input, however broken,
+gets anything but an RFC 6749 §5.2 error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from anyio import to_thread
+from litestar import Request, Response, Router, get, post
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+
+from civicauth.oauth2.metadata import (
+    INTROSPECT_PATH,
+    METADATA_PATH,
+    REVOKE_PATH,
+    TOKEN_PATH,
+    server_metadata,
+)
+from civicauth.oauth2.provider import Provider
+from civicauth.oauth2.requests import MalformedRequest, OAuthInput, parse_urlencoded
+from civicauth.oauth2.responses import NO_STORE, OAuthResponse, json_error
+
+AnyRequest = Request[Any, Any, Any]
+FORM = "application/x-www-form-urlencoded"
+# A token request is a few hundred bytes; refuse big bodies before reading them.
+MAX_BODY = 16 * 1024
+# Where clients, not browsers, call: errors in the RFC 6749 §5.2 shape.
+OAUTH_JSON_PATHS = (TOKEN_PATH, REVOKE_PATH, INTROSPECT_PATH, METADATA_PATH)
+
+
+async def read_input(request: AnyRequest) -> OAuthInput:
+    """Query and form parameters as data; raises MalformedRequest."""
+    params = parse_urlencoded(request.scope["query_string"])
+    body = await request.body() if request.method == "POST" else b""
+    if body:
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        # RFC 6749 §3.2, §4.1.3: parameters are form-encoded.
+        if media_type != FORM:
+            raise MalformedRequest(f"Send the parameters as {FORM}.")
+        params += parse_urlencoded(body)
+    authorization = request.headers.getall("authorization", [])
+    if len(authorization) > 1:
+        raise MalformedRequest("Send at most one Authorization header.")
+    headers = {"authorization": authorization[0]} if authorization else {}
+    address = request.client.host if request.client else None
+    return OAuthInput(request.method, str(request.url), headers, tuple(params), address)
+
+
+def to_http(answer: OAuthResponse) -> Response[Any]:
+    body = answer.body if isinstance(answer.body, str) else msgspec.json.encode(answer.body)
+    headers = {k: v for k, v in answer.headers.items() if k.lower() != "content-type"}
+    return Response(body, status_code=answer.status, headers=headers, media_type="application/json")
+
+
+async def _answer(
+    request: AnyRequest, call: Callable[[OAuthInput], OAuthResponse]
+) -> Response[Any]:
+    try:
+        inp = await read_input(request)
+    except MalformedRequest as exc:
+        return to_http(json_error(400, "invalid_request", str(exc)))
+    return to_http(await to_thread.run_sync(call, inp))
+
+
+@post(TOKEN_PATH, request_max_body_size=MAX_BODY, status_code=200, summary="Token endpoint")
+async def token(request: AnyRequest, oauth2: Provider) -> Response[Any]:
+    """RFC 6749 §3.2: authorization_code, refresh_token and client_credentials."""
+    return await _answer(request, oauth2.token_response)
+
+
+@post(REVOKE_PATH, request_max_body_size=MAX_BODY, status_code=200, summary="Revoke a token")
+async def revoke(request: AnyRequest, oauth2: Provider) -> Response[Any]:
+    """RFC 7009."""
+    return await _answer(request, oauth2.revocation_response)
+
+
+@post(INTROSPECT_PATH, request_max_body_size=MAX_BODY, status_code=200, summary="Introspect")
+async def introspect(request: AnyRequest, oauth2: Provider) -> Response[Any]:
+    """RFC 7662, for authenticated clients."""
+    return await _answer(request, oauth2.introspection_response)
+
+
+@get(METADATA_PATH, sync_to_thread=False, summary="Authorization server metadata")
+def metadata(oauth2: Provider) -> Response[Any]:
+    """RFC 8414."""
+    return Response(
+        server_metadata(oauth2.config.issuer),
+        headers={"Cache-Control": "public, max-age=3600"},
+        media_type="application/json",
+    )
+
+
+def http_error(_: AnyRequest, exc: HTTPException) -> Response[Any]:
+    """Litestar's own refusals (405, 413, ...) in the RFC 6749 §5.2 shape."""
+    answer = json_error(exc.status_code, "invalid_request", str(exc.detail))
+    answer.headers.update({**(exc.headers or {}), **NO_STORE})
+    return to_http(answer)
+
+
+def oauth2_router(provider: Provider) -> Router:
+    return Router(
+        "/",
+        route_handlers=[token, revoke, introspect, metadata],
+        dependencies={"oauth2": Provide(lambda: provider, use_cache=True, sync_to_thread=False)},
+        exception_handlers={HTTPException: http_error},
+        tags=["OAuth 2.0"],
+    )

@@ -1,0 +1,87 @@
+"""Authorization codes (RFC 6749 §4.1.2): single-use, short-lived, bound to
+one client and redirect URI, stored only as digests."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from civicauth.db import utcnow
+from civicauth.tokens import secrets
+from civicauth.tokens.models import AuthorizationCode
+
+
+def store_code(
+    session: Session,
+    code: str,
+    *,
+    client_pk: int,
+    user_id: int,
+    redirect_uri: str,
+    scope: str,
+    ttl: int,
+    code_challenge: str | None = None,
+    code_challenge_method: str | None = None,
+) -> AuthorizationCode:
+    """Store a code minted by ``secrets.mint(Kind.CODE)``, as its digest only.
+
+    ``redirect_uri`` is the one the authorization request named, which the
+    token request must repeat (RFC 6749 §4.1.3), or '' when it named none.
+    """
+    now = utcnow()
+    row = AuthorizationCode(
+        code_digest=secrets.digest(code),
+        client_pk=client_pk,
+        user_id=user_id,
+        redirect_uri=redirect_uri,
+        scope=scope,
+        code_challenge=code_challenge,
+        code_challenge_method=code_challenge_method,
+        created_at=now,
+        expires_at=now + timedelta(seconds=ttl),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def find_code(session: Session, code: str) -> AuthorizationCode | None:
+    """The code's row, used or not, expired or not; None for a malformed or
+    unknown code (a malformed one costs no database read)."""
+    if secrets.kind_of(code) is not secrets.Kind.CODE:
+        return None
+    return session.scalar(
+        select(AuthorizationCode).where(AuthorizationCode.code_digest == secrets.digest(code))
+    )
+
+
+def claim_code(session: Session, row: AuthorizationCode, now: datetime | None = None) -> bool:
+    """Mark the code used; False if it already was. One conditional UPDATE, so
+    of two concurrent exchanges exactly one wins (RFC 6749 §4.1.2: single use)."""
+    moment = now or utcnow()
+    result = session.execute(
+        update(AuthorizationCode)
+        .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
+        .values(used_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = result.rowcount == 1  # type: ignore[attr-defined]
+    if claimed:
+        row.used_at = moment
+    return claimed
+
+
+def is_expired(row: AuthorizationCode, now: datetime | None = None) -> bool:
+    return row.expires_at <= (now or utcnow())
+
+
+def purge_codes(session: Session, now: datetime | None = None) -> int:
+    """Delete expired codes (used or not); returns how many."""
+    result = session.execute(
+        delete(AuthorizationCode)
+        .where(AuthorizationCode.expires_at <= (now or utcnow()))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
