@@ -7,14 +7,22 @@ Runs the resolver once per request and leaves the Principal (or None) in
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import cast
 from urllib.parse import parse_qs
 
 import msgspec
 from litestar.connection import Request
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    HTTPScope,
+    Receive,
+    Scope,
+    Send,
+)
 
-from civicauth.auth.credentials import extract
+from civicauth.auth.credentials import Credentials, extract
 from civicauth.auth.errors import AuthFailure
 from civicauth.auth.resolver import Resolver
 
@@ -34,11 +42,21 @@ def client_address(scope: Scope, trust_forwarded: bool) -> str:
 async def send_failure(send: Send, failure: AuthFailure) -> None:
     headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
     headers += [(k.lower().encode(), v.encode()) for k, v in failure.headers().items()]
-    await send({"type": "http.response.start", "status": failure.status, "headers": headers})
-    await send({"type": "http.response.body", "body": msgspec.json.encode(failure.body())})
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": failure.status,
+        "headers": headers,
+    }
+    await send(start)
+    body: HTTPResponseBodyEvent = {
+        "type": "http.response.body",
+        "body": msgspec.json.encode(failure.body()),
+        "more_body": False,
+    }
+    await send(body)
 
 
-async def _credentials(scope: Scope, receive: Receive) -> Any:
+async def _credentials(scope: HTTPScope, receive: Receive) -> Credentials | None:
     authorization: list[str] = []
     authentication: list[str] = []
     content_type = b""
@@ -70,7 +88,7 @@ def authentication_middleware(
                 await app(scope, receive, send)
                 return
             try:
-                credentials = await _credentials(scope, receive)
+                credentials = await _credentials(cast(HTTPScope, scope), receive)
                 principal = await resolver.resolve(
                     credentials, client_address(scope, trust_forwarded)
                 )

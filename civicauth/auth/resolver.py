@@ -8,6 +8,7 @@ present but malformed, wrong, or throttled.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from anyio import to_thread
@@ -20,7 +21,7 @@ from civicauth.accounts.validation import normalize_email
 from civicauth.auth import errors
 from civicauth.auth.cache import CredentialCache, Entry, now
 from civicauth.auth.credentials import BasicCredentials, BearerCredentials, Credentials
-from civicauth.auth.principal import ALL_SCOPES, Principal
+from civicauth.auth.principal import ALL_SCOPES, Method, Principal
 from civicauth.auth.throttle import FailedAuthThrottle
 from civicauth.db import Database
 from civicauth.errors import InvalidCredentials, NotFound
@@ -55,6 +56,22 @@ def user_snapshot(session: Session, user_id: int) -> tuple[dict[str, Any], str] 
         **user_counts(session, user.id),
     }
     return profile, user.security_stamp
+
+
+def _live_token(
+    session: Session, token: str, kind: secrets.Kind
+) -> tuple[int | None, str, str | None, datetime | None] | None:
+    """(user id, scope, client id, expiry) of a live access token or PAT."""
+    if kind is secrets.Kind.ACCESS:
+        found = tokens.active_access_token(session, token)
+        if found is None:
+            return None
+        access, client = found
+        return access.user_id, access.scope, client.client_id, access.expires_at
+    pat = tokens.active_personal_token(session, token)
+    if pat is None:
+        return None
+    return pat.user_id, pat.scope, None, pat.expires_at
 
 
 class Resolver:
@@ -160,21 +177,13 @@ class Resolver:
 
     def _lookup_token(self, token: str, kind: secrets.Kind) -> _Verified | None:
         with self.db.transaction() as session:
-            if kind is secrets.Kind.ACCESS:
-                found = tokens.active_access_token(session, token)
-                if found is None:
-                    return None
-                access, client = found
-                user_id, scope, client_id = access.user_id, access.scope, client.client_id
-                expires_at, method = access.expires_at, "bearer"
-            else:
-                pat = tokens.active_personal_token(session, token)
-                if pat is None:
-                    return None
-                user_id, scope, client_id = pat.user_id, pat.scope, None
-                expires_at, method = pat.expires_at, "personal_token"
+            found = _live_token(session, token, kind)
+            if found is None:
+                return None
+            user_id, scope, client_id, expires_at = found
             snapshot = user_snapshot(session, user_id) if user_id is not None else None
         profile, stamp = snapshot if snapshot is not None else ({}, "")
+        method: Method = "bearer" if kind is secrets.Kind.ACCESS else "personal_token"
         principal = Principal(
             user_id, frozenset(scope.split()), method, client_id=client_id, profile=profile
         )

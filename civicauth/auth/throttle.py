@@ -10,15 +10,14 @@ import math
 import time
 
 from limits import parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 
 
-def make_storage(redis_url: str | None, prefix: str):  # type: ignore[no-untyped-def]
+def make_storage(redis_url: str | None, prefix: str) -> Storage:
     if redis_url:
-        url = "async+" + redis_url
-        return storage_from_string(url, implementation="redispy", key_prefix=prefix)
-    return storage_from_string("async+memory://")
+        return RedisStorage("async+" + redis_url, implementation="redispy", key_prefix=prefix)
+    return MemoryStorage()
 
 
 class FailedAuthThrottle:

@@ -18,7 +18,9 @@ AnyConnection = ASGIConnection[Any, Any, Any, Any]
 
 def signed_in_user(connection: AnyConnection, ctx: AppContext) -> User | None:
     """The signed-in user (loaded from the database), or None. Call from a thread."""
-    session = connection.scope.get("session") or {}
+    session = connection.scope.get("session")
+    if not isinstance(session, dict):
+        return None
     user_id = session.get("uid")
     if not isinstance(user_id, int):
         return None
