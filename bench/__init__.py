@@ -1,0 +1,1 @@
+"""The load benchmark: scenarios, the wrk driver and the runner (``bench/run.py``)."""

@@ -1,0 +1,182 @@
+"""Load benchmark: ``make bench`` (or ``python bench/run.py --help``).
+
+Starts ``civicauth serve`` (or granian) on a free loopback port over a fresh
+database with production argon2 parameters, seeds it, drives wrk for a fixed
+time per scenario, prints a table and writes ``bench/results/latest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+
+from bench import wrk
+from bench.scenarios import SCENARIOS, SERVERS, Scenario, Unavailable, by_name
+from bench.seed import Fixtures, seed
+from bench.server import SERVERS as SERVER_KINDS
+from bench.server import (
+    ServerError,
+    base_env,
+    run_cli,
+    running_server,
+    scratch_database,
+    wait_until_idle,
+)
+from bench.table import Outcome, format_table, write_json
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL server to run on (a scratch "
+        "database is created there and dropped); default: SQLite in a temp dir",
+    )
+    parser.add_argument(
+        "--redis-url", help="Redis for the rate limits (default: per-worker memory)"
+    )
+    parser.add_argument("--server", choices=SERVER_KINDS, default="uvicorn")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--warmup", type=int, default=2, help="unmeasured seconds before each")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--issues", type=int, default=100_000, help="issues to seed")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated scenarios (bare always runs): "
+        + ", ".join(s.name for s in SCENARIOS),
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    args = parser.parse_args(argv)
+    for name in ("workers", "duration", "connections", "threads"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    try:
+        args.scenarios = by_name([n.strip() for n in args.only.split(",") if n.strip()])
+    except ValueError as exc:
+        parser.error(str(exc))
+    return args
+
+
+def probe(base_url: str, scenario: Scenario, fixtures: Fixtures) -> wrk.Request:
+    """The scenario's request, once it answered one of the statuses expected."""
+    request = scenario.request(fixtures)
+    response = httpx.request(
+        request.method,
+        base_url + request.path,
+        headers=request.headers,
+        content=request.body.encode() or None,
+        timeout=30,
+    )
+    if response.status_code not in scenario.expect:
+        raise Unavailable(
+            f"{request.method} {request.path.split('?')[0]} answered {response.status_code}"
+        )
+    return request
+
+
+def measure(
+    base_url: str, scenario: Scenario, fixtures: Fixtures, args: argparse.Namespace, tmp: Path
+) -> Outcome:
+    try:
+        request = probe(base_url, scenario, fixtures)
+    except Unavailable as exc:
+        return Outcome(scenario, unavailable=str(exc))
+    if args.warmup > 0:
+        warm = wrk.Load(args.connections, args.threads, args.warmup)
+        wrk.run(base_url, request, warm, tmp, scenario.count_statuses)
+    settle(base_url)
+    load = wrk.Load(args.connections, args.threads, args.duration)
+    result = wrk.run(base_url, request, load, tmp, scenario.count_statuses)
+    settle(base_url)
+    return Outcome(scenario, result)
+
+
+def settle(base_url: str) -> None:
+    if not wait_until_idle(base_url):
+        print("  warning: the server stayed busy; the next numbers are low", file=sys.stderr)
+
+
+def run_all(args: argparse.Namespace, env: dict[str, str], fixtures: Fixtures, tmp: Path):  # type: ignore[no-untyped-def]
+    """Each server configuration once, its scenarios in registry order."""
+    outcomes: dict[str, Outcome] = {}
+    for server, overrides in SERVERS.items():
+        group = [s for s in args.scenarios if s.server == server]
+        if not group:
+            continue
+        with running_server(args.server, args.workers, {**env, **overrides}, tmp) as url:
+            for scenario in group:
+                print(f"  {scenario.name} ...", file=sys.stderr, flush=True)
+                outcomes[scenario.name] = measure(url, scenario, fixtures, args, tmp)
+    return [outcomes[s.name] for s in args.scenarios]
+
+
+def metadata(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "config": {
+            "server": args.server,
+            "workers": args.workers,
+            "database": "postgresql" if database_url.startswith("postgresql") else "sqlite",
+            "redis": bool(args.redis_url),
+            "connections": args.connections,
+            "wrk_threads": args.threads,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "issues": args.issues,
+            "argon2": "production defaults (t=3, m=64 MiB, p=4)",
+        },
+    }
+
+
+def bench(args: argparse.Namespace) -> int:
+    wrk.find_wrk()
+    with (
+        tempfile.TemporaryDirectory(prefix="civicauth-bench-") as tmp_name,
+        scratch_database(args.database_url, Path(tmp_name)) as database_url,
+    ):
+        tmp = Path(tmp_name)
+        env = base_env(database_url, tmp, args.redis_url)
+        if (done := run_cli(env, tmp, "db", "upgrade")).returncode != 0:
+            raise ServerError(f"civicauth db upgrade failed: {done.stderr.strip()}")
+        print(f"seeding ({args.issues:,} issues) ...", file=sys.stderr, flush=True)
+        fixtures = seed(env, tmp, args.issues)
+        print(f"measuring on {args.server}, {args.workers} workers:", file=sys.stderr, flush=True)
+        outcomes = run_all(args, env, fixtures, tmp)
+    meta = metadata(args, database_url)
+    print(format_table(outcomes))
+    write_json(args.output, meta, outcomes)
+    print(f"\nwritten to {args.output}", file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        return bench(args)
+    except (ServerError, wrk.WrkError) as exc:
+        print(f"bench: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,227 @@
+"""What the scenarios need in the database before the server starts.
+
+Users and the client_credentials app go through the ``civicauth`` CLI, as an
+operator would create them; the OAuth access token and the 100,000 issues are
+written with SQLAlchemy directly, because the flows that would create them
+are not what these scenarios measure.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from bench.server import ServerError, run_cli
+from civicauth.accounts.models import User
+from civicauth.accounts.validation import normalize_email
+from civicauth.clients.models import Client
+from civicauth.db import Database, utcnow
+from civicauth.issues.models import Issue
+from civicauth.tokens import secrets
+from civicauth.tokens.models import OAuthToken
+
+DEMO_EMAIL = "email@example.com"  # what `civicauth demo` seeds
+DEMO_PASSWORD = "password"
+REPORTER_EMAIL = "reporter@bench.example"
+
+# A city-sized area (about 11 km square) around New Haven, CT, and a
+# neighbourhood-sized box (about 1 km square, ~1% of the issues) to query.
+CENTER = (41.3083, -72.9279)
+CITY_HALF_SPAN = (0.05, 0.065)
+BOX_HALF_SPAN = (0.005, 0.0065)
+
+STATUS_WEIGHTS = {"open": 40, "acknowledged": 20, "closed": 35, "archived": 5}
+SUMMARIES = (
+    "Pothole",
+    "Graffiti",
+    "Streetlight out",
+    "Illegal dumping",
+    "Broken sidewalk",
+    "Blocked storm drain",
+    "Abandoned vehicle",
+    "Overgrown lot",
+)
+STREETS = (
+    "Chapel St",
+    "Elm St",
+    "Orange St",
+    "Whitney Ave",
+    "State St",
+    "Crown St",
+    "Grand Ave",
+    "Dixwell Ave",
+    "Ferry St",
+    "Howard Ave",
+)
+
+
+@dataclass(frozen=True)
+class Fixtures:
+    email: str
+    password: str
+    access_token: str
+    # Well-formed, with a valid checksum, but never issued.
+    unknown_token: str
+    client: tuple[str, str] | None  # (client_id, client_secret) for client_credentials
+    client_unavailable: str
+    issues: int
+    bbox: dict[str, float] = field(default_factory=dict)
+
+
+# The five items of the seed's app registration, for both bench apps.
+APP_FIELDS = {
+    "organization": "civicauth bench",
+    "technical_contact_name": "Bench Operator",
+    "technical_contact_email": "bench@example.org",
+    "technical_contact_phone": "+1 203 555 0100",
+    "admin_contact_name": "Bench Operator",
+    "admin_contact_email": "bench@example.org",
+    "admin_contact_phone": "+1 203 555 0100",
+}
+REDIRECT_URI = "http://127.0.0.1/callback"
+
+
+def options(values: dict[str, str]) -> list[str]:
+    """``{"admin_contact_name": "X"}`` -> ``["--admin-contact-name", "X"]``."""
+    return [arg for key, value in values.items() for arg in ("--" + key.replace("_", "-"), value)]
+
+
+def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
+    done = run_cli(env, cwd, *args)
+    if done.returncode != 0:
+        raise ServerError(f"civicauth {' '.join(args[:2])} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def create_reporter(env: dict[str, str], cwd: Path) -> int:
+    user = {"email": REPORTER_EMAIL, "name": "Bench Reporter", "password": "bench reporter pw 1"}
+    return int(json.loads(_cli(env, cwd, "users", "create", *options(user), "--json"))["id"])
+
+
+def create_client_credentials_app(env: dict[str, str], cwd: Path) -> tuple[str, str] | str:
+    """The app's (client_id, client_secret), or why it could not be created
+    (the ``apps`` command may not exist yet)."""
+    app = {"name": "Bench Load App", **APP_FIELDS, "redirect_uri": REDIRECT_URI,
+           "grant_types": "client_credentials", "scopes": "public"}  # fmt: skip
+    done = run_cli(env, cwd, "apps", "create", *options(app), "--json")
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"`civicauth apps create` failed: {last}"
+    try:
+        created = json.loads(done.stdout)
+        return str(created["client_id"]), str(created["client_secret"])
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return f"`civicauth apps create --json` printed no client_id/client_secret: {done.stdout!r}"
+
+
+def issue_access_token(session: Any, email: str) -> str:
+    """An OAuth access token for the user, written as the token endpoint would."""
+    user_id = session.scalar(select(User.id).where(User.email_canonical == normalize_email(email)))
+    if user_id is None:
+        raise ServerError(f"no user {email} to issue a token for")
+    client = Client(
+        client_id=secrets.new_client_id(),
+        client_secret_digest=secrets.digest(secrets.mint(secrets.Kind.CLIENT_SECRET)),
+        name="Bench Bearer App",
+        **APP_FIELDS,
+        redirect_uris=[REDIRECT_URI],
+        is_public=False,
+        grant_types="authorization_code refresh_token",
+        scopes="public write",
+        status="approved",
+    )
+    session.add(client)
+    session.flush()
+    token = secrets.mint(secrets.Kind.ACCESS)
+    session.add(
+        OAuthToken(
+            access_token_digest=secrets.digest(token),
+            client_pk=client.id,
+            user_id=user_id,
+            grant_id=str(uuid.uuid4()),
+            scope="public write",
+            expires_at=utcnow() + timedelta(days=1),  # outlives any run
+        )
+    )
+    return token
+
+
+def issue_rows(
+    count: int, reporter_id: int, now: datetime | None = None, seed: int = 2024
+) -> list[dict[str, Any]]:
+    """Issues spread evenly over the city, with mixed statuses over two years
+    before ``now``; the same for the same arguments."""
+    rng = random.Random(seed)
+    now = now or utcnow()
+    statuses = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()), k=count)
+    rows = []
+    for status in statuses:
+        created = now - timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
+        acknowledged = created + timedelta(hours=rng.randrange(1, 72))
+        closed = acknowledged + timedelta(days=rng.randrange(1, 30))
+        rows.append(
+            {
+                "summary": rng.choice(SUMMARIES),
+                "description": "",
+                "status": status,
+                "lat": CENTER[0] + rng.uniform(-CITY_HALF_SPAN[0], CITY_HALF_SPAN[0]),
+                "lng": CENTER[1] + rng.uniform(-CITY_HALF_SPAN[1], CITY_HALF_SPAN[1]),
+                "address": f"{rng.randrange(1, 1000)} {rng.choice(STREETS)}, New Haven, CT",
+                "reporter_id": reporter_id,
+                "created_at": created,
+                "updated_at": closed if status in ("closed", "archived") else created,
+                "acknowledged_at": None if status == "open" else acknowledged,
+                "closed_at": closed if status in ("closed", "archived") else None,
+                "reopened_at": None,
+                "vote_count": 0,
+                "comment_count": 0,
+            }
+        )
+    return rows
+
+
+def insert_issues(db: Database, rows: list[dict[str, Any]], chunk: int = 5000) -> None:
+    """Core bulk inserts (executemany), one transaction for the lot."""
+    with db.transaction() as session:
+        for start in range(0, len(rows), chunk):
+            session.execute(insert(Issue.__table__), rows[start : start + chunk])
+
+
+def bbox() -> dict[str, float]:
+    return {
+        "min_lat": round(CENTER[0] - BOX_HALF_SPAN[0], 6),
+        "max_lat": round(CENTER[0] + BOX_HALF_SPAN[0], 6),
+        "min_lng": round(CENTER[1] - BOX_HALF_SPAN[1], 6),
+        "max_lng": round(CENTER[1] + BOX_HALF_SPAN[1], 6),
+    }
+
+
+def seed(env: dict[str, str], cwd: Path, issues: int) -> Fixtures:
+    """Everything every scenario needs, on a freshly migrated database."""
+    _cli(env, cwd, "demo")
+    reporter_id = create_reporter(env, cwd)
+    app = create_client_credentials_app(env, cwd)
+    db = Database(env["CIVICAUTH_DATABASE_URL"])
+    try:
+        with db.transaction() as session:
+            token = issue_access_token(session, DEMO_EMAIL)
+        insert_issues(db, issue_rows(issues, reporter_id))
+    finally:
+        db.dispose()
+    return Fixtures(
+        email=DEMO_EMAIL,
+        password=DEMO_PASSWORD,
+        access_token=token,
+        unknown_token=secrets.mint(secrets.Kind.ACCESS),
+        client=app if isinstance(app, tuple) else None,
+        client_unavailable=app if isinstance(app, str) else "",
+        issues=issues,
+        bbox=bbox(),
+    )

@@ -1,0 +1,176 @@
+"""The server under load: its environment, its database, its process.
+
+The bench starts the server itself, as an operator would, on a free loopback
+port, and stops it (and only it) when the scenarios that need it are done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+SERVERS = ("uvicorn", "granian")
+HOST = "127.0.0.1"  # load stays on loopback
+START_TIMEOUT_S = 60.0
+IDLE_TIMEOUT_S = 120.0
+QUIET_S = 0.25  # far below an argon2 backlog, far above an idle health check
+
+
+class ServerError(RuntimeError):
+    """The server or a civicauth command failed; the message carries its output."""
+
+
+def base_env(database_url: str, var_dir: Path, redis_url: str | None) -> dict[str, str]:
+    """The process environment without any inherited CIVICAUTH_* setting, so
+    the run uses production defaults (argon2id t=3, m=64 MiB, p=4) unless the
+    bench itself says otherwise."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICAUTH_")}
+    env.update(
+        CIVICAUTH_DATABASE_URL=database_url,
+        CIVICAUTH_VAR_DIR=str(var_dir),
+        # One key for every worker and every server of the run.
+        CIVICAUTH_SECRET_KEY=secrets.token_urlsafe(48),
+    )
+    if redis_url:
+        env["CIVICAUTH_REDIS_URL"] = redis_url
+    return env
+
+
+def run_cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``civicauth ARGS`` in a subprocess; the caller judges the exit code."""
+    return subprocess.run(
+        [sys.executable, "-m", "civicauth", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@contextmanager
+def scratch_database(url: str | None, tmp: Path) -> Iterator[str]:
+    """A fresh, empty database for one run: SQLite under ``tmp`` by default;
+    with a PostgreSQL URL, a new database on that server, dropped afterwards,
+    so the run never touches the data already there."""
+    if url is None:
+        yield f"sqlite:///{tmp / 'bench.sqlite3'}"
+        return
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise ServerError("--database-url must be a postgresql+psycopg:// URL")
+    name = f"civicauth_bench_{secrets.token_hex(4)}"
+    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield parsed.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def server_argv(kind: str, port: int, workers: int) -> list[str]:
+    """The command line that serves the app with uvicorn (through ``civicauth
+    serve``, as in production) or granian (its own CLI, on the same factory)."""
+    common = f"--host {HOST} --port {port} --workers {workers} --no-access-log --log-level warning"
+    if kind == "uvicorn":
+        return [sys.executable, "-m", "civicauth", "serve", *common.split()]
+    if kind == "granian":
+        factory = ["--interface", "asgi", "--factory", "civicauth.app:create_app"]
+        return [sys.executable, "-m", "granian", *common.split(), *factory]
+    raise ServerError(f"unknown server {kind!r}; choose from {', '.join(SERVERS)}")
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    with httpx.Client(timeout=2) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise ServerError(f"server exited {process.returncode}:\n{_tail(log)}")
+            try:
+                if client.get(url + "/healthz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)  # polling a port that is not open yet
+    raise ServerError(f"server not healthy after {START_TIMEOUT_S:.0f} s:\n{_tail(log)}")
+
+
+async def _round(url: str, probes: int) -> float:
+    """Seconds the slowest of ``probes`` concurrent health checks took."""
+    async with httpx.AsyncClient(timeout=IDLE_TIMEOUT_S) as client:
+        started = time.monotonic()
+        await asyncio.gather(*(client.get(url + "/healthz") for _ in range(probes)))
+        return time.monotonic() - started
+
+
+def wait_until_idle(url: str, probes: int = 8) -> bool:
+    """Wait until the server has worked off what the last scenario left queued.
+
+    wrk stops at its deadline but the server goes on with the requests it had
+    accepted (an argon2 backlog takes seconds); ``/healthz`` runs in the same
+    FIFO thread pool, so rounds of concurrent health checks that come back
+    quickly show every worker is free again. False if it never got quiet.
+    """
+    deadline = time.monotonic() + IDLE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if asyncio.run(_round(url, probes)) < QUIET_S:
+            return True
+    return False
+
+
+def _tail(log: Path, lines: int = 20) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM lets the supervisor stop its workers; SIGKILL its group if it hangs."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextmanager
+def running_server(kind: str, workers: int, env: dict[str, str], cwd: Path) -> Iterator[str]:
+    """Serve until the block ends; yields the base URL."""
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    log = cwd / f"server-{kind}-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            server_argv(kind, port, workers),
+            env={**env, "CIVICAUTH_ISSUER": url},
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group, so a stuck worker can be ended with it
+        )
+    try:
+        _wait_healthy(url, process, log)
+        yield url
+    finally:
+        _stop(process)

@@ -1,0 +1,72 @@
+"""The benchmark's wrk driver against a real server, for one second at a time."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench import wrk
+from bench.run import measure, parse_args
+from bench.scenarios import Scenario, by_name
+from bench.seed import Fixtures
+from bench.server import wait_until_idle
+from tests.support import LiveServer, missing_service
+
+LOAD = wrk.Load(connections=4, threads=1, duration_s=1)
+FIXTURES = Fixtures("nobody@example.com", "pw", "cva_x", "cva_y", None, "no app", 0)
+
+
+@pytest.fixture(autouse=True)
+def _needs_wrk() -> None:
+    if shutil.which("wrk") is None:
+        missing_service("wrk is not installed")
+
+
+def test_report_lua_reports_rate_latency_and_no_errors(server: LiveServer, tmp_path: Path) -> None:
+    result = wrk.run(server.url, wrk.Request("/api/v2"), LOAD, tmp_path, count_statuses=False)
+    assert result.requests > 0
+    assert result.requests_per_s > 0
+    assert 0 < result.latency_ms["p50"] <= result.latency_ms["p99"] <= result.latency_ms["max"]
+    assert result.non_2xx == 0
+    assert result.statuses is None
+
+
+def test_report_lua_counts_each_status(server: LiveServer, tmp_path: Path) -> None:
+    request = wrk.Request("/api/v2/profile", headers={"Authorization": "Bearer not-a-token"})
+    result = wrk.run(server.url, request, LOAD, tmp_path, count_statuses=True)
+    assert result.statuses == {401: result.requests}
+    assert result.non_2xx == result.requests
+
+
+def test_a_post_carries_its_body_and_headers(server: LiveServer, tmp_path: Path) -> None:
+    # A body with an access_token is read as a credential (RFC 6750 §2.2): a
+    # malformed one is 400, which only happens if wrk sent the form.
+    request = wrk.Request(
+        "/api/v2/users",
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body="access_token=%00",
+    )
+    result = wrk.run(server.url, request, LOAD, tmp_path, count_statuses=True)
+    assert result.statuses == {400: result.requests}
+
+
+def test_measure_runs_a_scenario_after_its_probe(server: LiveServer, tmp_path: Path) -> None:
+    args = parse_args(["--duration=1", "--warmup=1", "--connections=4", "--threads=1"])
+    scenario = next(s for s in by_name(["bearer-garbage"]) if s.name == "bearer-garbage")
+    outcome = measure(server.url, scenario, FIXTURES, args, tmp_path)
+    assert outcome.result is not None
+    assert outcome.result.statuses == {401: outcome.result.requests}
+    assert wait_until_idle(server.url)
+
+
+def test_a_scenario_whose_endpoint_is_missing_is_unavailable(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    args = parse_args(["--duration=1"])
+    missing = Scenario("missing", "an endpoint not built", lambda f: wrk.Request("/api/v2/nope"))
+    outcome = measure(server.url, missing, FIXTURES, args, tmp_path)
+    assert outcome.result is None
+    assert outcome.unavailable == "GET /api/v2/nope answered 404"

@@ -1,0 +1,103 @@
+"""The scenario registry: names, order and the request each one sends."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import replace
+
+import pytest
+
+from bench.scenarios import SCENARIOS, SERVERS, Unavailable, by_name
+from bench.seed import Fixtures
+
+FIXTURES = Fixtures(
+    email="email@example.com",
+    password="pass:word",
+    access_token="cva_token",
+    unknown_token="cva_unknown",
+    client=("the-client", "cvs_secret"),
+    client_unavailable="",
+    issues=10,
+    bbox={"min_lat": 41.3, "max_lat": 41.31, "min_lng": -72.93, "max_lng": -72.92},
+)
+
+
+def scenario(name: str):  # type: ignore[no-untyped-def]
+    return next(s for s in SCENARIOS if s.name == name)
+
+
+def test_names_are_unique_and_servers_known() -> None:
+    names = [s.name for s in SCENARIOS]
+    assert len(names) == len(set(names))
+    assert all(s.server in SERVERS for s in SCENARIOS)
+    assert names[0] == "bare"
+
+
+def test_no_names_means_every_scenario() -> None:
+    assert by_name([]) == list(SCENARIOS)
+
+
+def test_a_selection_keeps_registry_order_and_always_the_ceiling() -> None:
+    chosen = by_name(["basic-valid", "bearer-valid"])
+    assert [s.name for s in chosen] == ["bare", "basic-valid", "bearer-valid"]
+
+
+def test_an_unknown_name_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(ValueError, match=r"unknown scenario.*nope.*known: bare"):
+        by_name(["nope"])
+
+
+def test_basic_credentials_follow_rfc7617() -> None:
+    request = scenario("basic-valid").request(FIXTURES)
+    scheme, token = request.headers["Authorization"].split(" ")
+    assert scheme == "Basic"
+    assert base64.b64decode(token).decode() == "email@example.com:pass:word"
+
+
+def test_wrong_password_scenarios_use_the_demo_email() -> None:
+    for name in ("basic-wrong", "basic-wrong-throttled"):
+        token = scenario(name).request(FIXTURES).headers["Authorization"].split(" ")[1]
+        email, _, password = base64.b64decode(token).decode().partition(":")
+        assert email == FIXTURES.email
+        assert password != FIXTURES.password
+
+
+def test_throttled_variant_runs_with_default_limits() -> None:
+    assert SERVERS[scenario("basic-wrong-throttled").server] == {}
+    assert "CIVICAUTH_FAILED_AUTH_LIMIT_ACCOUNT" in SERVERS[scenario("basic-wrong").server]
+
+
+def test_bearer_scenarios_send_their_tokens() -> None:
+    assert scenario("bearer-valid").request(FIXTURES).headers == {
+        "Authorization": "Bearer cva_token"
+    }
+    assert scenario("bearer-invalid").request(FIXTURES).headers == {
+        "Authorization": "Bearer cva_unknown"
+    }
+
+
+def test_client_credentials_posts_a_form_with_basic_client_auth() -> None:
+    request = scenario("client-credentials").request(FIXTURES)
+    assert (request.method, request.path) == ("POST", "/oauth/token")
+    assert request.body == "grant_type=client_credentials&scope=public"
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    token = request.headers["Authorization"].removeprefix("Basic ")
+    assert base64.b64decode(token).decode() == "the-client:cvs_secret"
+
+
+def test_client_credentials_is_unavailable_without_an_app() -> None:
+    fixtures = replace(FIXTURES, client=None, client_unavailable="no apps")
+    with pytest.raises(Unavailable, match="no apps"):
+        scenario("client-credentials").request(fixtures)
+
+
+def test_issues_bbox_queries_the_box() -> None:
+    request = scenario("issues-bbox").request(FIXTURES)
+    assert request.path == (
+        "/api/v2/issues?min_lat=41.3&max_lat=41.31&min_lng=-72.93&max_lng=-72.92"
+    )
+
+
+def test_targets_are_set_for_the_authenticated_reads() -> None:
+    assert scenario("basic-valid").target == 0.5
+    assert scenario("bearer-valid").target == 0.6
