@@ -22,9 +22,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+# axe-core for the browser tests' accessibility checks, pinned by the lock file;
+# npm ci runs again only when the lock file changes.
+AXE_STAMP := tests/browser/node_modules/.package-lock.json
+$(AXE_STAMP): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $(AXE_STAMP)
+
 # The whole suite on SQLite, then again on PostgreSQL + Redis (skipped with a
 # reason when they are not reachable; a failure when CIVICAUTH_REQUIRE_SERVICES=1).
-test: lint
+test: lint $(AXE_STAMP)
 	$(BIN)/pytest
 	CIVICAUTH_TEST_BACKEND=postgres $(BIN)/pytest
 

@@ -23,3 +23,10 @@ def client_address(request: Request[Any, Any, Any], trust_forwarded: bool) -> st
     if trust_forwarded and (forwarded := request.headers.get("x-forwarded-for")):
         return forwarded.split(",")[0].strip()[:64]
     return request.client.host if request.client else "unknown"
+
+
+async def form_choices(request: Request[Any, Any, Any], name: str) -> list[str]:
+    """Every text value of a repeated field (checkboxes), in order, without repeats."""
+    form = await request.form()
+    values = form.getall(name) if name in form else []
+    return list(dict.fromkeys(v[:MAX_FIELD] for v in values if isinstance(v, str)))[:20]

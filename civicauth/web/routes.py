@@ -13,7 +13,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from civicauth.settings import Settings
-from civicauth.web import login
+from civicauth.web import login, security
 from civicauth.web.config import HERE, csrf_config, session_config, template_config
 
 
@@ -29,5 +29,9 @@ class WebConfig:
 
 def web_routes(extra: list[ControllerRouterHandler] | None = None) -> list[ControllerRouterHandler]:
     static = create_static_files_router(path="/static", directories=[HERE / "static"])
-    pages = Router("/", route_handlers=[*login.ROUTES, *(extra or [])], include_in_schema=False)
+    pages = Router(
+        "/",
+        route_handlers=[*login.ROUTES, *security.ROUTES, *(extra or [])],
+        include_in_schema=False,
+    )
     return [static, pages]

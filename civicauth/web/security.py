@@ -1,0 +1,191 @@
+"""``/account/security``: "Password & Security".
+
+One page: change the password, create / list / revoke personal access
+tokens, and see recent security events. Every form posts to the same path
+with an ``action`` field, so errors are shown on the page they belong to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from anyio import to_thread
+from litestar import Request, get, post
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from civicauth.accounts import services as accounts
+from civicauth.accounts.audit import EVENTS, recent_events, record_event
+from civicauth.accounts.models import User
+from civicauth.accounts.validation import normalize_email
+from civicauth.clients.scopes import SCOPES
+from civicauth.context import AppContext
+from civicauth.errors import NotFound, ValidationFailed
+from civicauth.tokens import personal
+from civicauth.web.forms import client_address, form_choices, form_fields
+from civicauth.web.guard import bad_request, not_found, to_sign_in
+from civicauth.web.render import page
+from civicauth.web.reveal import reveal_once, take_revealed
+from civicauth.web.session import refresh_stamp, signed_in_user
+
+AnyRequest = Request[Any, Any, Any]
+Action = Callable[[AnyRequest, AppContext, User], Awaitable[Template | Redirect]]
+HERE = "/account/security"
+REVEAL = "personal_token"
+
+
+def _page_data(ctx: AppContext, user_id: int) -> dict[str, Any]:
+    with ctx.db.read() as session:
+        return {
+            "tokens": personal.personal_tokens_of(session, user_id),
+            "events": recent_events(session, user_id),
+        }
+
+
+def render_security(
+    request: AnyRequest, ctx: AppContext, user: User, status: int = 200, **forms: Any
+) -> Template:
+    """The page, with any form's values and errors. Call from a thread."""
+    context = {
+        "user": user,
+        "new_token": take_revealed(request, REVEAL),
+        "scopes": SCOPES,
+        "expiry_choices": personal.EXPIRY_CHOICES,
+        "is_expired": personal.is_expired,
+        "event_names": EVENTS,
+        "api_base": ctx.settings.issuer + "/api/v2",
+        "password_errors": {},
+        "token_errors": {},
+        "token_values": {"expires_in": personal.DEFAULT_EXPIRY, "scopes": ["public"]},
+        **_page_data(ctx, user.id),
+        **forms,
+    }
+    return page("security.html", status, **context)
+
+
+@get(HERE, sync_to_thread=True, include_in_schema=False)
+def security_page(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
+    user = signed_in_user(request, ctx)
+    if user is None:
+        return to_sign_in(request)
+    return render_security(request, ctx, user)
+
+
+@post(HERE, include_in_schema=False)
+async def security_action(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
+    user = await to_thread.run_sync(signed_in_user, request, ctx)
+    if user is None:
+        return to_sign_in(request)
+    action = ACTIONS.get((await form_fields(request, "action"))["action"])
+    if action is None:
+        return bad_request(user, "That form asked for something this page does not do.")
+    return await action(request, ctx, user)
+
+
+async def change_password(request: AnyRequest, ctx: AppContext, user: User) -> Template | Redirect:
+    fields = await form_fields(request, "current_password", "password", "password_confirmation")
+    address = client_address(request, ctx.settings.trust_forwarded)
+    account = normalize_email(user.email)
+
+    async def again(errors: dict[str, list[str]], status: int) -> Template:
+        return await to_thread.run_sync(
+            lambda: render_security(request, ctx, user, status, password_errors=errors)
+        )
+
+    # The current password is a guess like any sign-in: the same throttle.
+    if (wait := await ctx.throttle.retry_after(account, address)) is not None:
+        minutes = max(1, round(wait / 60))
+        message = f"cannot be checked now: too many failed attempts; try in {minutes} minute(s)"
+        return await again({"current_password": [message]}, 429)
+
+    def change() -> User:
+        with ctx.db.transaction() as session:
+            fresh = accounts.get_user(session, user.id)
+            accounts.change_password(
+                session,
+                ctx.passwords,
+                fresh,
+                current_password=fields["current_password"],
+                new_password=fields["password"],
+                confirmation=fields["password_confirmation"],
+            )
+            record_event(session, "password_changed", user_id=fresh.id, address=address)
+            return fresh
+
+    try:
+        changed = await to_thread.run_sync(change)
+    except ValidationFailed as exc:
+        if "current_password" in exc.errors:
+            await ctx.throttle.record_failure(account, address)
+        return await again(exc.errors, 422)
+    # The new stamp ends every other session; this process forgets the cached
+    # Basic credentials at once, the other workers within a second.
+    ctx.forget_user(changed.id)
+    refresh_stamp(request, changed)
+    flash(request, "Your password is changed. Other sessions are signed out.", category="success")
+    return Redirect(HERE, status_code=303)
+
+
+async def create_token(request: AnyRequest, ctx: AppContext, user: User) -> Template | Redirect:
+    fields = await form_fields(request, "name", "expires_in")
+    scopes = await form_choices(request, "scopes")
+    address = client_address(request, ctx.settings.trust_forwarded)
+
+    def create() -> str:
+        with ctx.db.transaction() as session:
+            token, secret = personal.create_personal_token(
+                session,
+                user.id,
+                name=fields["name"],
+                expires_in=fields["expires_in"],
+                scopes=scopes,
+            )
+            detail = f"{token.name} ({token.display_prefix}…)"
+            record_event(session, "pat_created", user_id=user.id, address=address, detail=detail)
+            return secret
+
+    try:
+        secret = await to_thread.run_sync(create)
+    except ValidationFailed as exc:
+        errors, values = exc.errors, {**fields, "scopes": scopes}
+        return await to_thread.run_sync(
+            lambda: render_security(
+                request, ctx, user, 422, token_errors=errors, token_values=values
+            )
+        )
+    reveal_once(request, REVEAL, secret)
+    flash(request, "Token created. Copy it now: it will not be shown again.", category="success")
+    return Redirect(HERE, status_code=303)
+
+
+async def revoke_token(request: AnyRequest, ctx: AppContext, user: User) -> Template | Redirect:
+    token_id = (await form_fields(request, "token_id"))["token_id"]
+    address = client_address(request, ctx.settings.trust_forwarded)
+
+    def revoke() -> str:
+        with ctx.db.transaction() as session:
+            token = personal.revoke_personal_token(session, user.id, int(token_id))
+            detail = f"{token.name} ({token.display_prefix}…)"
+            record_event(session, "pat_revoked", user_id=user.id, address=address, detail=detail)
+            return token.name
+
+    if not token_id.isdigit() or len(token_id) > 18:
+        return not_found(user, "token")
+    try:
+        name = await to_thread.run_sync(revoke)
+    except NotFound:
+        return not_found(user, "token")
+    # At once in this process; other workers re-check within a second.
+    ctx.forget_user(user.id)
+    flash(request, f"Token “{name}” is revoked.", category="success")
+    return Redirect(HERE, status_code=303)
+
+
+ACTIONS: dict[str, Action] = {
+    "change_password": change_password,
+    "create_token": create_token,
+    "revoke_token": revoke_token,
+}
+
+ROUTES = [security_page, security_action]
