@@ -6,6 +6,6 @@ from prometheus_client import Counter
 
 AUTH_OUTCOMES = Counter(
     "civicauth_api_auth_total",
-    "API authentication outcomes",
+    "API requests by authentication method and outcome (error code when failed)",
     ["method", "outcome"],
 )

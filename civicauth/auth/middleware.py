@@ -25,6 +25,7 @@ from litestar.types import (
 from civicauth.auth.credentials import Credentials, extract
 from civicauth.auth.errors import AuthFailure
 from civicauth.auth.resolver import Resolver
+from civicauth.metrics import AUTH_OUTCOMES
 
 _FORM = b"application/x-www-form-urlencoded"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -93,8 +94,10 @@ def authentication_middleware(
                     credentials, client_address(scope, trust_forwarded)
                 )
             except AuthFailure as failure:
+                AUTH_OUTCOMES.labels("failed", failure.error).inc()
                 await send_failure(send, failure)
                 return
+            AUTH_OUTCOMES.labels(principal.method if principal else "anonymous", "ok").inc()
             scope["user"] = principal
             scope["auth"] = principal
             await app(scope, receive, send)
