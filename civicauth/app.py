@@ -25,8 +25,10 @@ from civicauth.oauth2.provider import Provider
 from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
 from civicauth.oauth2.routes import http_error as oauth2_http_error
 from civicauth.settings import Settings
+from civicauth.web.authorize import authorize_router
 from civicauth.web.errors import error_page
 from civicauth.web.routes import WebConfig, web_routes
+from civicauth.web.token_info import token_info_router
 
 log = logging.getLogger("civicauth")
 
@@ -117,6 +119,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             api_info,
             api_router(ctx),
             oauth2_router(oauth2),
+            authorize_router(oauth2),
+            token_info_router(),
             healthz,
             metrics,
             *web_routes(),

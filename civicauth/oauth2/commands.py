@@ -18,14 +18,13 @@ from civicauth.clients.models import Client
 from civicauth.clients.services import Registration
 from civicauth.db import Database
 from civicauth.errors import CivicAuthError
-from civicauth.oauth2.metadata import AUTHORIZE_PATH, TOKEN_PATH
+from civicauth.oauth2.metadata import AUTHORIZE_PATH, DEMO_CALLBACK_PATH, TOKEN_PATH
 from civicauth.settings import Settings
 from civicauth.tokens.codes import purge_codes
 from civicauth.tokens.oauth_tokens import purge_tokens
 
 DEMO_APP_NAME = "civicauth demo app"
 DEMO_ORGANIZATION = "civicauth"
-DEMO_CALLBACK_PATH = "/oauth/demo/callback"
 
 
 def _settings() -> Settings:

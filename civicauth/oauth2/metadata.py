@@ -12,6 +12,8 @@ REVOKE_PATH = "/oauth/revoke"
 INTROSPECT_PATH = "/oauth/introspect"
 TOKEN_INFO_PATH = "/oauth/token/info"
 METADATA_PATH = "/.well-known/oauth-authorization-server"
+# Where the demo app (``civicauth demo``) is sent back: a page showing what arrived.
+DEMO_CALLBACK_PATH = "/oauth/demo/callback"
 
 
 def server_metadata(issuer: str) -> dict[str, Any]:

@@ -6,7 +6,6 @@ runs in a worker thread (Authlib and our SQLAlchemy sessions are synchronous).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,29 +15,12 @@ from civicauth.accounts.audit import record_event
 from civicauth.clients.scopes import describe
 from civicauth.db import Database
 from civicauth.oauth2.adapters import ResourceOwner
-from civicauth.oauth2.requests import MalformedRequest, OAuthInput, check_parameters
-from civicauth.oauth2.responses import ErrorPage, OAuthResponse, json_error, with_issuer
+from civicauth.oauth2.inputs import MalformedRequest, OAuthInput, check_parameters
+from civicauth.oauth2.outcomes import SIGN_IN_NEEDED, AuthorizeOutcome, Consent, ErrorPage
+from civicauth.oauth2.responses import OAuthResponse, json_error, with_issuer
 from civicauth.oauth2.server import CivicAuthorizationServer, ServerConfig
 from civicauth.settings import Settings
 from civicauth.tokens import authorizations
-
-
-@dataclass(frozen=True)
-class Consent:
-    """What the consent page shows."""
-
-    client_name: str
-    organization: str
-    scopes: list[tuple[str, str]]  # (name, sentence)
-    redirect_host: str
-
-
-class SignInNeeded:
-    """The request is valid; a signed-in user must now decide."""
-
-
-SIGN_IN_NEEDED = SignInNeeded()
-AuthorizeOutcome = Consent | OAuthResponse | ErrorPage | SignInNeeded
 
 
 class Provider:

@@ -26,16 +26,6 @@ class OAuthResponse:
         self.headers["Location"] = value
 
 
-@dataclass(frozen=True)
-class ErrorPage:
-    """An authorization request that must not be redirected (RFC 6749
-    §4.1.2.1): shown to the user instead, saying what is wrong."""
-
-    status: int
-    error: str
-    description: str
-
-
 def json_error(status: int, error: str, description: str) -> OAuthResponse:
     body = {"error": error, "error_description": description}
     return OAuthResponse(status, body, {"Content-Type": "application/json", **NO_STORE})

@@ -16,6 +16,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 
+from civicauth.oauth2.inputs import MalformedRequest, OAuthInput, read_input
 from civicauth.oauth2.metadata import (
     INTROSPECT_PATH,
     METADATA_PATH,
@@ -24,33 +25,13 @@ from civicauth.oauth2.metadata import (
     server_metadata,
 )
 from civicauth.oauth2.provider import Provider
-from civicauth.oauth2.requests import MalformedRequest, OAuthInput, parse_urlencoded
 from civicauth.oauth2.responses import NO_STORE, OAuthResponse, json_error
 
 AnyRequest = Request[Any, Any, Any]
-FORM = "application/x-www-form-urlencoded"
 # A token request is a few hundred bytes; refuse big bodies before reading them.
 MAX_BODY = 16 * 1024
 # Where clients, not browsers, call: errors in the RFC 6749 §5.2 shape.
 OAUTH_JSON_PATHS = (TOKEN_PATH, REVOKE_PATH, INTROSPECT_PATH, METADATA_PATH)
-
-
-async def read_input(request: AnyRequest) -> OAuthInput:
-    """Query and form parameters as data; raises MalformedRequest."""
-    params = parse_urlencoded(request.scope["query_string"])
-    body = await request.body() if request.method == "POST" else b""
-    if body:
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        # RFC 6749 §3.2, §4.1.3: parameters are form-encoded.
-        if media_type != FORM:
-            raise MalformedRequest(f"Send the parameters as {FORM}.")
-        params += parse_urlencoded(body)
-    authorization = request.headers.getall("authorization", [])
-    if len(authorization) > 1:
-        raise MalformedRequest("Send at most one Authorization header.")
-    headers = {"authorization": authorization[0]} if authorization else {}
-    address = request.client.host if request.client else None
-    return OAuthInput(request.method, str(request.url), headers, tuple(params), address)
 
 
 def to_http(answer: OAuthResponse) -> Response[Any]:

@@ -28,8 +28,9 @@ from civicauth.oauth2.grants import (
     ImplicitGrant,
     RefreshTokenGrant,
 )
+from civicauth.oauth2.inputs import OAuthInput
 from civicauth.oauth2.pkce import S256CodeChallenge
-from civicauth.oauth2.requests import CivicOAuth2Request, OAuthInput
+from civicauth.oauth2.requests import CivicOAuth2Request
 from civicauth.oauth2.responses import NO_STORE, OAuthResponse
 from civicauth.settings import Settings
 from civicauth.tokens import oauth_tokens, secrets

@@ -1,0 +1,87 @@
+"""OAuth requests as plain data: read on the event loop, handed to a worker
+thread (Authlib and SQLAlchemy here are synchronous). No Authlib here, so
+the pages can read requests without depending on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from litestar import Request
+
+# Far above any legitimate request: the longest value is a redirect_uri
+# (2000 characters, as stored), and no flow sends more than a dozen fields.
+MAX_PARAMETERS = 32
+MAX_NAME_LENGTH = 64
+MAX_VALUE_LENGTH = 2000
+
+
+class MalformedRequest(ValueError):
+    """The request cannot be read as OAuth parameters (RFC 6749 §5.2 invalid_request)."""
+
+
+@dataclass(frozen=True)
+class OAuthInput:
+    """An OAuth request as data: query and form parameters in order of arrival."""
+
+    method: str
+    uri: str
+    headers: dict[str, str]  # lower-cased names, first value
+    params: tuple[tuple[str, str], ...]
+    address: str | None = None
+
+    def get(self, name: str) -> str | None:
+        return next((value for key, value in self.params if key == name), None)
+
+
+def parse_urlencoded(raw: bytes) -> list[tuple[str, str]]:
+    """Strict ``application/x-www-form-urlencoded``: UTF-8, bounded."""
+    try:
+        text = raw.decode("utf-8")
+        pairs = parse_qsl(
+            text, keep_blank_values=True, errors="strict", max_num_fields=MAX_PARAMETERS
+        )
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedRequest("The parameters are not valid UTF-8 form encoding.") from None
+    return pairs
+
+
+def check_parameters(params: list[tuple[str, str]]) -> None:
+    """RFC 6749 §3.1, §3.2: parameters sent without a value are treated as
+    omitted and none may be repeated; we also refuse control characters and
+    oversized values before anything looks them up."""
+    seen: set[str] = set()
+    for name, value in params:
+        if len(name) > MAX_NAME_LENGTH or len(value) > MAX_VALUE_LENGTH:
+            raise MalformedRequest(f"The parameter {name[:MAX_NAME_LENGTH]!r} is too long.")
+        if _has_control(name) or _has_control(value):
+            raise MalformedRequest("Parameters must not contain control characters.")
+        if name in seen:
+            raise MalformedRequest(f"The parameter {name!r} is repeated.")
+        seen.add(name)
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+async def read_input(request: Request[Any, Any, Any]) -> OAuthInput:
+    """Query and form parameters as data; raises MalformedRequest."""
+    params = parse_urlencoded(request.scope["query_string"])
+    body = await request.body() if request.method == "POST" else b""
+    if body:
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        # RFC 6749 §3.2, §4.1.3: parameters are form-encoded.
+        if media_type != FORM:
+            raise MalformedRequest(f"Send the parameters as {FORM}.")
+        params += parse_urlencoded(body)
+    authorization = request.headers.getall("authorization", [])
+    if len(authorization) > 1:
+        raise MalformedRequest("Send at most one Authorization header.")
+    headers = {"authorization": authorization[0]} if authorization else {}
+    address = request.client.host if request.client else None
+    return OAuthInput(request.method, str(request.url), headers, tuple(params), address)

@@ -1,0 +1,52 @@
+"""What an authorization request comes to, and the provider's face toward
+the pages: plain data and a Protocol, so the pages never load Authlib."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from civicauth.oauth2.inputs import OAuthInput
+from civicauth.oauth2.responses import OAuthResponse
+
+
+@dataclass(frozen=True)
+class ErrorPage:
+    """An authorization request that must not be redirected (RFC 6749
+    §4.1.2.1): shown to the user instead, saying what is wrong."""
+
+    status: int
+    error: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Consent:
+    """What the consent page shows."""
+
+    client_name: str
+    organization: str
+    scopes: list[tuple[str, str]]  # (name, sentence)
+    redirect_host: str
+
+
+class SignInNeeded:
+    """The request is valid; a signed-in user must now decide."""
+
+
+SIGN_IN_NEEDED = SignInNeeded()
+AuthorizeOutcome = Consent | OAuthResponse | ErrorPage | SignInNeeded
+
+
+# Runtime-checkable: Litestar checks injected dependencies against their type.
+@runtime_checkable
+class Authorizer(Protocol):
+    """The authorization endpoint's two steps (implemented by Provider)."""
+
+    def authorization_request(self, inp: OAuthInput, user_id: int | None) -> AuthorizeOutcome:
+        """Validate; with a user, answer at once or say what to ask."""
+        ...
+
+    def decide(self, inp: OAuthInput, user_id: int, approve: bool) -> AuthorizeOutcome:
+        """Carry out the user's Approve or Deny."""
+        ...

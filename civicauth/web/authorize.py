@@ -1,0 +1,122 @@
+"""``/oauth/authorize``: the consent page (RFC 6749 §3.1, §4.1.1, §4.2.1).
+
+GET validates the request, sends a signed-out user to sign in and back, and
+either answers at once (consent given before) or asks; POST is the user's
+Approve or Deny. One form, two buttons; the page cannot be framed (render.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from anyio import to_thread
+from litestar import Request, Response, Router, get, post
+from litestar.di import Provide
+from litestar.response import Redirect, Template
+
+from civicauth.accounts.models import User
+from civicauth.context import AppContext
+from civicauth.oauth2.inputs import MalformedRequest, OAuthInput, read_input
+from civicauth.oauth2.metadata import AUTHORIZE_PATH, DEMO_CALLBACK_PATH
+from civicauth.oauth2.outcomes import (
+    AuthorizeOutcome,
+    Authorizer,
+    Consent,
+    ErrorPage,
+    SignInNeeded,
+)
+from civicauth.oauth2.responses import NO_STORE, OAuthResponse
+from civicauth.web.render import page
+from civicauth.web.session import signed_in_user
+
+AnyRequest = Request[Any, Any, Any]
+DECISIONS = {"approve": True, "deny": False}
+
+
+def _error_page(problem: ErrorPage, user: User | None) -> Template:
+    return page(
+        "oauth_error.html",
+        problem.status,
+        error=problem.error,
+        description=problem.description,
+        user=user,
+    )
+
+
+def _sign_in(request: AnyRequest) -> Redirect:
+    back = AUTHORIZE_PATH + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"/login?next={quote(back, safe='')}", status_code=303)
+
+
+def _answer(
+    request: AnyRequest, outcome: AuthorizeOutcome, user: User | None
+) -> Response[Any] | Template:
+    if isinstance(outcome, SignInNeeded):
+        return _sign_in(request)
+    if isinstance(outcome, ErrorPage):
+        return _error_page(outcome, user)
+    if isinstance(outcome, OAuthResponse):
+        # The redirect back to the client, exactly as the provider built it.
+        return Response(b"", status_code=outcome.status, headers={**outcome.headers, **NO_STORE})
+    assert isinstance(outcome, Consent)
+    action = AUTHORIZE_PATH + f"?{request.url.query}"
+    return page("authorize.html", consent=outcome, action=action, user=user)
+
+
+async def _read(request: AnyRequest) -> OAuthInput | ErrorPage:
+    try:
+        return await read_input(request)
+    except MalformedRequest as exc:
+        return ErrorPage(400, "invalid_request", str(exc))
+
+
+@get(AUTHORIZE_PATH, include_in_schema=False)
+async def authorize_page(
+    request: AnyRequest, ctx: AppContext, oauth2: Authorizer
+) -> Response[Any] | Template:
+    inp = await _read(request)
+    user = await to_thread.run_sync(signed_in_user, request, ctx)
+    if isinstance(inp, ErrorPage):
+        return _error_page(inp, user)
+    user_id = user.id if user else None
+    outcome = await to_thread.run_sync(oauth2.authorization_request, inp, user_id)
+    return _answer(request, outcome, user)
+
+
+@post(AUTHORIZE_PATH, include_in_schema=False, request_max_body_size=16 * 1024)
+async def authorize_decision(
+    request: AnyRequest, ctx: AppContext, oauth2: Authorizer
+) -> Response[Any] | Template:
+    inp = await _read(request)
+    user = await to_thread.run_sync(signed_in_user, request, ctx)
+    if isinstance(inp, ErrorPage):
+        return _error_page(inp, user)
+    if user is None:
+        return _sign_in(request)
+    approve = DECISIONS.get(inp.get("decision") or "")
+    if approve is None:
+        return _error_page(ErrorPage(400, "invalid_request", "Choose Approve or Deny."), user)
+    outcome = await to_thread.run_sync(oauth2.decide, inp, user.id, approve)
+    return _answer(request, outcome, user)
+
+
+@get(DEMO_CALLBACK_PATH, sync_to_thread=True, include_in_schema=False)
+def demo_callback(request: AnyRequest, ctx: AppContext) -> Template:
+    """What the demo app received: the code (or error) and state to copy."""
+    shown = ("code", "state", "error", "error_description", "iss")
+    received = [(name, request.query_params.get(name)) for name in shown]
+    return page(
+        "oauth_callback.html",
+        received=[(name, value) for name, value in received if value],
+        user=signed_in_user(request, ctx),
+    )
+
+
+def authorize_router(provider: Authorizer) -> Router:
+    return Router(
+        "/",
+        route_handlers=[authorize_page, authorize_decision, demo_callback],
+        dependencies={"oauth2": Provide(lambda: provider, use_cache=True, sync_to_thread=False)},
+        include_in_schema=False,
+    )
