@@ -8,6 +8,7 @@ time per scenario, prints a table and writes ``bench/results/latest.json``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import sys
@@ -98,7 +99,7 @@ def measure(
         request = probe(base_url, scenario, fixtures)
     except Unavailable as exc:
         return Outcome(scenario, unavailable=str(exc))
-    if args.warmup > 0:
+    if args.warmup > 0 and scenario.warmup:
         warm = wrk.Load(args.connections, args.threads, args.warmup)
         wrk.run(base_url, request, warm, tmp, scenario.count_statuses)
     settle(base_url)
@@ -148,6 +149,8 @@ def metadata(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
 
 def bench(args: argparse.Namespace) -> int:
     wrk.find_wrk()
+    if args.server == "granian" and importlib.util.find_spec("granian") is None:
+        raise ServerError("granian is not installed: pip install -c constraints.txt -e '.[bench]'")
     with (
         tempfile.TemporaryDirectory(prefix="civicauth-bench-") as tmp_name,
         scratch_database(args.database_url, Path(tmp_name)) as database_url,

@@ -65,11 +65,14 @@ def _row(outcome: Outcome, ceiling: float | None) -> tuple[str, ...]:
     ratio = outcome.ratio(ceiling)
     socket = sum(result.socket_errors.values())
     notes = _statuses(result) + (f" socket errors {socket}" if socket else "")
+    if result.requests == 0:
+        notes = "no answer within the run; " + notes
+    latency = result.latency_ms if result.requests else {"p50": math.nan, "p99": math.nan}
     return (
         name,
         f"{result.requests_per_s:,.0f}",
-        _ms(result.latency_ms["p50"]),
-        _ms(result.latency_ms["p99"]),
+        _ms(latency["p50"]),
+        _ms(latency["p99"]),
         f"{result.non_2xx:,}",
         "" if ratio is None else f"{ratio:.2f}",
         _target(outcome, ceiling),
@@ -109,7 +112,9 @@ def outcome_json(outcome: Outcome, ceiling: float | None) -> dict[str, Any]:
         "requests": result.requests,
         "duration_s": round(result.duration_s, 3),
         "requests_per_s": round(result.requests_per_s, 1),
-        "latency_ms": {k: _nan_to_none(v) for k, v in result.latency_ms.items()},
+        "latency_ms": {
+            k: _nan_to_none(v) if result.requests else None for k, v in result.latency_ms.items()
+        },
         "non_2xx": result.non_2xx,
         "statuses": result.statuses,
         "socket_errors": result.socket_errors,

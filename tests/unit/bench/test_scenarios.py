@@ -101,3 +101,8 @@ def test_issues_bbox_queries_the_box() -> None:
 def test_targets_are_set_for_the_authenticated_reads() -> None:
     assert scenario("basic-valid").target == 0.5
     assert scenario("bearer-valid").target == 0.6
+
+
+def test_only_the_throttled_variant_skips_the_warmup() -> None:
+    # Its first attempts (401s, before the limit trips) are what it shows.
+    assert [s.name for s in SCENARIOS if not s.warmup] == ["basic-wrong-throttled"]

@@ -84,3 +84,10 @@ def test_json_holds_every_scenario(tmp_path: Path) -> None:
         "available": False,
         "reason": "GET /api/v2/issues answered 404",
     }
+
+
+def test_a_run_without_answers_shows_no_latency() -> None:
+    silent = Outcome(BY_NAME["basic-wrong"], result(0, p50=0.0))
+    row = rows(format_table([OUTCOMES[0], silent]))["basic-wrong"]
+    assert row[:3] == ["0", "-", "-"]
+    assert row[-1].startswith("no answer within the run")
