@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ctx.db.dispose()
 
     web = WebConfig(settings)
-    oauth2 = Provider(settings, ctx.db)
+    oauth2 = Provider(settings, ctx.db, on_revoked=ctx.forget_user)
     return Litestar(
         route_handlers=[
             api_info,

@@ -53,6 +53,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             # RFC 6749 §4.1.2: a code used twice is refused, and the tokens
             # issued from it are revoked (someone else may hold them).
             oauth_tokens.revoke_issued_from_code(session, row.id)
+            self.server.note_revoked(row.user_id)
             raise InvalidGrantError("The code was already used; its tokens are revoked.")
         if codes.is_expired(row):
             raise InvalidGrantError("The code has expired.")
@@ -133,6 +134,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def _end_grant(self, presented: TokenAdapter) -> None:
         oauth_tokens.revoke_grant(self.server.session, presented.row.grant_id)
+        self.server.note_revoked(presented.row.user_id)
         raise InvalidGrantError("The refresh token was already used; the grant is revoked.")
 
 

@@ -24,9 +24,18 @@ from civicauth.tokens import authorizations
 
 
 class Provider:
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        on_revoked: Callable[[int], None] | None = None,
+    ) -> None:
+        """``on_revoked(user_id)`` runs after a request that revoked tokens of
+        that user has committed: this process drops its cached credentials at
+        once (other processes re-check within a second anyway)."""
         self.db = db
         self.config = ServerConfig.from_settings(settings)
+        self.on_revoked = on_revoked
 
     # -- token, revocation, introspection ------------------------------------
 
@@ -52,7 +61,9 @@ class Provider:
                 response: OAuthResponse = call(server)
             except OAuth2Error as error:  # raised before Authlib's own handling
                 response = server.handle_error_response(None, error)
-            return response
+        for user_id in server.revoked_users if self.on_revoked else ():
+            self.on_revoked(user_id)  # type: ignore[misc]
+        return response
 
     # -- authorization endpoint (RFC 6749 §3.1) -------------------------------
 

@@ -64,6 +64,9 @@ class CivicAuthorizationServer(AuthorizationServer):
         self.session = session
         self.config = config
         self._clients: dict[str, ClientAdapter | None] = {}
+        # Users whose tokens this request revoked: their cached credentials
+        # are dropped once the transaction commits.
+        self.revoked_users: set[int] = set()
         self.register_token_generator("default", self.generate_bearer_token)
         self.register_client_auth_method(
             "client_secret_basic", client_auth.authenticate_client_secret_basic
@@ -177,6 +180,10 @@ class CivicAuthorizationServer(AuthorizationServer):
         if refresh:
             token["refresh_token"] = refresh
         return token
+
+    def note_revoked(self, user_id: int | None) -> None:
+        if user_id is not None:
+            self.revoked_users.add(user_id)
 
     def client_id_of(self, client_pk: int) -> str | None:
         row = self.session.get(Client, client_pk)
