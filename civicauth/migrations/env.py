@@ -4,10 +4,16 @@ from alembic import context
 from sqlalchemy import pool
 
 from civicauth.db.engine import make_engine
+from civicauth.issues.search import is_search_index
 from civicauth.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate leaves alone what migrations create outside the models."""
+    return not is_search_index(name)
 
 
 def run_migrations_offline() -> None:
@@ -16,6 +22,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -28,7 +35,10 @@ def run_migrations_online() -> None:
     with engine.connect() as connection:
         # render_as_batch: SQLite cannot ALTER most things; batch mode copies tables.
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

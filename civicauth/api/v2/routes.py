@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Router, get
 from litestar.types import ControllerRouterHandler
 
-from civicauth.api.v2 import users
+from civicauth.api.v2 import issues, users
 from civicauth.api.v2.errors import EXCEPTION_HANDLERS
 from civicauth.auth.middleware import authentication_middleware
 from civicauth.context import AppContext
@@ -21,7 +21,7 @@ def api_router(ctx: AppContext, extra: list[ControllerRouterHandler] | None = No
     middleware = authentication_middleware(ctx.resolver, ctx.settings.trust_forwarded)
     return Router(
         "/api/v2",
-        route_handlers=[*users.ROUTES, *(extra or [])],
+        route_handlers=[*users.ROUTES, *issues.ROUTES, *(extra or [])],
         middleware=[middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         tags=["API v2"],

@@ -1,0 +1,183 @@
+"""What the OpenAPI document says about the issue endpoints: shapes,
+responses and the security each operation accepts.
+
+The handlers build plain dicts (``fields[issue]`` narrows them at will); these
+structs only describe them, so every key but ``id`` is optional here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar.datastructures import ResponseHeader
+from litestar.openapi.datastructures import ResponseSpec
+from msgspec import Struct
+
+# Reads need no credentials, and take them to fill current_user_relationship;
+# writes need a user, and OAuth tokens need the ``write`` scope.
+READ_SECURITY: list[dict[str, list[str]]] = [{}, {"basic": []}, {"bearer": []}, {"oauth2": []}]
+USER_SECURITY: list[dict[str, list[str]]] = [{"basic": []}, {"bearer": []}, {"oauth2": []}]
+WRITE_SECURITY: list[dict[str, list[str]]] = [{"basic": []}, {"bearer": []}, {"oauth2": ["write"]}]
+
+
+class Avatar(Struct):
+    full: str
+    square_100x100: str
+
+
+class PublicUser(Struct):
+    id: int
+    name: str
+    avatar: Avatar
+    civic_points: int
+    role: str
+    witty_title: str
+
+
+class IssueMedia(Struct):
+    image_full: str | None
+    image_square_100x100: str | None
+    representative_image_url: str | None
+    video_url: str | None
+
+
+class CommentMedia(Struct):
+    image_full: str | None
+    image_square_100x100: str | None
+    video_url: str | None
+
+
+class GeoJSONPoint(Struct):
+    type: str
+    coordinates: list[float]
+
+
+class CurrentUserRelationship(Struct):
+    voted: bool
+    following: bool
+    reporter: bool
+    assignee: bool
+
+
+class IssueState(Struct):
+    status: str
+    rating: int
+
+
+class IssueComment(Struct):
+    id: int
+    comment: str
+    commenter: PublicUser
+    media: CommentMedia
+    created_at: datetime
+    updated_at: datetime
+    moderated: bool | None = None
+    issue: IssueState | None = None
+
+
+class CivicIssue(Struct):
+    """An issue; ``fields[issue]`` may leave out any key but ``id``."""
+
+    id: int
+    status: str | None = None
+    summary: str | None = None
+    description: str | None = None
+    rating: int | None = None
+    lat: float | None = None
+    lng: float | None = None
+    address: str | None = None
+    created_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    closed_at: datetime | None = None
+    reopened_at: datetime | None = None
+    updated_at: datetime | None = None
+    url: str | None = None
+    html_url: str | None = None
+    comment_url: str | None = None
+    media: IssueMedia | None = None
+    point: GeoJSONPoint | None = None
+    reporter: PublicUser | None = None
+    vote_count: int | None = None
+    comment_count: int | None = None
+    current_user_relationship: CurrentUserRelationship | None = None
+    comments: list[IssueComment] | None = None
+
+
+class Pagination(Struct):
+    entries: int
+    page: int
+    per_page: int
+    pages: int
+    next_page: int | None
+    next_page_url: str | None
+    previous_page: int | None
+    previous_page_url: str | None
+
+
+class Metadata(Struct):
+    pagination: Pagination
+
+
+class IssueCollection(Struct):
+    errors: dict[str, list[str]]
+    metadata: Metadata
+    issues: list[CivicIssue]
+
+
+class CommentCollection(Struct):
+    errors: dict[str, list[str]]
+    metadata: Metadata
+    comments: list[IssueComment]
+
+
+class VoteCreated(Struct):
+    vote: int
+
+
+class FollowCreated(Struct):
+    follow: int
+
+
+class ErrorBody(Struct):
+    error: str
+    error_description: str | None = None
+
+
+class FieldErrors(Struct):
+    errors: dict[str, list[str]]
+
+
+def _error(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=ErrorBody, description=description)
+
+
+BAD_REQUEST = {400: _error("Malformed body, or more than one authentication method")}
+BAD_CREDENTIALS = {401: _error("Credentials were sent but are invalid (RFC 6750 §3.1)")}
+NEEDS_USER = {401: _error("No or invalid credentials (RFC 6750 §3.1)")}
+FORBIDDEN = {403: _error("insufficient_scope (RFC 6750 §3.1), or not the reporter")}
+NOT_FOUND = {404: _error("No such issue")}
+INVALID = {422: ResponseSpec(data_container=FieldErrors, description="Each bad field named")}
+
+
+def ok(container: Any, description: str, status: int = 200) -> dict[int, ResponseSpec]:
+    return {status: ResponseSpec(data_container=container, description=description)}
+
+
+def read_responses(container: Any, description: str) -> dict[int, Any]:
+    return {**ok(container, description), **BAD_REQUEST, **BAD_CREDENTIALS, **INVALID}
+
+
+def write_responses(container: Any, description: str, status: int = 201) -> dict[int, Any]:
+    success = ok(container, description, status) if container is not None else {}
+    return {**success, **BAD_REQUEST, **NEEDS_USER, **FORBIDDEN, **NOT_FOUND, **INVALID}
+
+
+LOCATION = [
+    ResponseHeader(
+        name="Location",
+        description="The new issue's URL",
+        documentation_only=True,
+        required=False,
+    )
+]

@@ -1,0 +1,105 @@
+"""Issues and comments in SeeClickFix's JSON shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from civicauth.api.v2.users import _iso, public_user
+from civicauth.issues.models import Issue
+from civicauth.issues.queries import CommentRow, IssueRow
+from civicauth.issues.services import Relationship
+
+# SeeClickFix: blank fields are null, never missing.
+NO_MEDIA = {
+    "image_full": None,
+    "image_square_100x100": None,
+    "representative_image_url": None,
+    "video_url": None,
+}
+NO_COMMENT_MEDIA = {"image_full": None, "image_square_100x100": None, "video_url": None}
+
+
+def _when(value: datetime | None) -> str | None:
+    return _iso(value) if value is not None else None
+
+
+def display_status(status: str) -> str:
+    """``open`` as SeeClickFix shows it: ``Open``."""
+    return status.capitalize()
+
+
+def issue_url(issuer: str, issue_id: int) -> str:
+    return f"{issuer}/api/v2/issues/{issue_id}"
+
+
+def issue_object(
+    row: IssueRow, issuer: str, relationship: Relationship | None = None
+) -> dict[str, Any]:
+    issue = row.issue
+    url = issue_url(issuer, issue.id)
+    body: dict[str, Any] = {
+        "id": issue.id,
+        "status": display_status(issue.status),
+        "summary": issue.summary,
+        "description": issue.description,
+        "rating": issue.vote_count,
+        "lat": issue.lat,
+        "lng": issue.lng,
+        "address": issue.address,
+        "created_at": _iso(issue.created_at),
+        "acknowledged_at": _when(issue.acknowledged_at),
+        "closed_at": _when(issue.closed_at),
+        "reopened_at": _when(issue.reopened_at),
+        "updated_at": _iso(issue.updated_at),
+        "url": url,
+        "html_url": f"{issuer}/issues/{issue.id}",
+        "comment_url": f"{url}/comments",
+        "media": dict(NO_MEDIA),
+        # GeoJSON (RFC 7946 §3.1.2): longitude first.
+        "point": {"type": "Point", "coordinates": [issue.lng, issue.lat]},
+        "reporter": public_user({"id": issue.reporter_id, "name": row.reporter_name}, issuer),
+        "vote_count": issue.vote_count,
+        "comment_count": issue.comment_count,
+    }
+    if relationship is not None:
+        body["current_user_relationship"] = {
+            "voted": relationship.voted,
+            "following": relationship.following,
+            "reporter": relationship.reporter,
+            "assignee": False,
+        }
+    return body
+
+
+def parse_fields(raw: str | None) -> frozenset[str] | None:
+    """The keys ``fields[issue]=a,b`` asks for, or None for all of them."""
+    if raw is None:
+        return None
+    return frozenset(name.strip() for name in raw.split(",") if name.strip())
+
+
+def narrowed(body: dict[str, Any], fields: frozenset[str] | None) -> dict[str, Any]:
+    """Only the asked-for keys; ``id`` always. Unknown names are ignored, as a
+    client written for a larger API may ask for keys this one lacks."""
+    if fields is None:
+        return body
+    return {key: value for key, value in body.items() if key == "id" or key in fields}
+
+
+def comment_object(row: CommentRow, issuer: str) -> dict[str, Any]:
+    comment = row.comment
+    return {
+        "id": comment.id,
+        "comment": comment.comment,
+        "commenter": public_user({"id": comment.user_id, "name": row.commenter_name}, issuer),
+        "media": dict(NO_COMMENT_MEDIA),
+        "created_at": _iso(comment.created_at),
+        "updated_at": _iso(comment.updated_at),
+    }
+
+
+def posted_comment(row: CommentRow, issue: Issue, issuer: str) -> dict[str, Any]:
+    """A new comment (or status change), with the issue's state after it."""
+    state = {"status": display_status(issue.status), "rating": issue.vote_count}
+    return {**comment_object(row, issuer), "moderated": False, "issue": state}

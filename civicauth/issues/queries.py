@@ -1,0 +1,176 @@
+"""Finding issues: filters, sort orders and pages, for lists and single reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session
+
+from civicauth.accounts.models import User
+from civicauth.errors import NotFound
+from civicauth.issues import search
+from civicauth.issues.geo import BoundingBox, Circle, Point, lng_scale
+from civicauth.issues.models import DEFAULT_STATUSES, Comment, Issue
+
+# Ids beyond this are in no table (PostgreSQL's INTEGER); a lookup would only
+# overflow the driver.
+MAX_ID = 2**31 - 1
+SORTS = ("created_at", "updated_at", "rating", "distance")
+
+
+class IssueRow(NamedTuple):
+    issue: Issue
+    reporter_name: str
+
+
+class CommentRow(NamedTuple):
+    comment: Comment
+    commenter_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueQuery:
+    """What a list asks for; every field narrows or orders the result."""
+
+    statuses: tuple[str, ...] = DEFAULT_STATUSES
+    sort: str = "created_at"
+    descending: bool = True
+    area: BoundingBox | None = None
+    near: Circle | None = None
+    origin: Point | None = None  # where ``sort="distance"`` measures from
+    terms: tuple[str, ...] = ()
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    reporter_id: int | None = None
+
+
+def squared_distance(origin: Point) -> ColumnElement[float]:
+    """Equirectangular distance from ``origin``, squared, in degrees of latitude."""
+    dlat = Issue.lat - origin.lat
+    dlng = (Issue.lng - origin.lng) * lng_scale(origin)
+    return dlat * dlat + dlng * dlng
+
+
+def _in_box(box: BoundingBox) -> list[ColumnElement[bool]]:
+    return [
+        Issue.lat.between(box.min_lat, box.max_lat),
+        Issue.lng.between(box.min_lng, box.max_lng),
+    ]
+
+
+def _time_window(q: IssueQuery) -> list[ColumnElement[bool]]:
+    # SeeClickFix: ``after`` is inclusive, ``before`` exclusive.
+    bounds = [
+        (Issue.created_at, q.created_after, q.created_before),
+        (Issue.updated_at, q.updated_after, q.updated_before),
+    ]
+    where: list[ColumnElement[bool]] = []
+    for col, after, before in bounds:
+        where += [col >= after] if after is not None else []
+        where += [col < before] if before is not None else []
+    return where
+
+
+def _conditions(dialect: str, q: IssueQuery) -> list[ColumnElement[bool]]:
+    where = [Issue.status.in_(q.statuses), *_time_window(q)]
+    if q.area is not None:
+        where += _in_box(q.area)
+    elif q.near is not None:
+        where += _in_box(q.near.bounds())
+        where.append(squared_distance(q.near.center) <= q.near.squared_degrees())
+    if q.terms:
+        where.append(search.matching(dialect, q.terms))
+    if q.reporter_id is not None:
+        where.append(Issue.reporter_id == q.reporter_id)
+    return where
+
+
+def _ordered(statement: Select[tuple[int]], q: IssueQuery) -> Select[tuple[int]]:
+    keys = {
+        "created_at": Issue.created_at,
+        "updated_at": Issue.updated_at,
+        "rating": Issue.vote_count,
+    }
+    if q.sort == "distance":
+        assert q.origin is not None
+        key: ColumnElement[object] = squared_distance(q.origin)
+    else:
+        key = keys[q.sort]
+    # The id breaks ties, so pages neither repeat nor skip an issue.
+    if q.descending:
+        return statement.order_by(key.desc(), Issue.id.desc())
+    return statement.order_by(key.asc(), Issue.id.asc())
+
+
+def count_issues(session: Session, q: IssueQuery) -> int:
+    where = _conditions(session.get_bind().dialect.name, q)
+    return int(session.scalar(select(func.count()).select_from(Issue).where(*where)) or 0)
+
+
+def issue_ids(session: Session, q: IssueQuery, offset: int, limit: int) -> list[int]:
+    """One page of matching ids, read from indexes before any row is fetched."""
+    where = _conditions(session.get_bind().dialect.name, q)
+    statement = _ordered(select(Issue.id).where(*where), q).offset(offset).limit(limit)
+    return list(session.scalars(statement))
+
+
+def issues_by_id(session: Session, ids: Sequence[int]) -> list[IssueRow]:
+    """The issues with these ids, with their reporters' names, in the order given."""
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Issue, User.name).join(User, User.id == Issue.reporter_id).where(Issue.id.in_(ids))
+    ).all()
+    found = {issue.id: IssueRow(issue, name) for issue, name in rows}
+    return [found[i] for i in ids if i in found]
+
+
+def list_issues(
+    session: Session, q: IssueQuery, offset: int, limit: int
+) -> tuple[int, list[IssueRow]]:
+    """The number of matching issues and the page of them at ``offset``."""
+    total = count_issues(session, q)
+    if offset >= total:
+        return total, []
+    return total, issues_by_id(session, issue_ids(session, q, offset, limit))
+
+
+def find_issue(session: Session, issue_id: int) -> IssueRow:
+    """The issue and its reporter's name; raises NotFound."""
+    rows = issues_by_id(session, [issue_id]) if 0 < issue_id <= MAX_ID else []
+    if not rows:
+        raise NotFound(f"issue {issue_id}")
+    return rows[0]
+
+
+def list_comments(
+    session: Session, issue_id: int, offset: int, limit: int | None
+) -> tuple[int, list[CommentRow]]:
+    """An issue's comments, oldest first, with their authors' names."""
+    total = int(
+        session.scalar(
+            select(func.count()).select_from(Comment).where(Comment.issue_id == issue_id)
+        )
+        or 0
+    )
+    statement = (
+        select(Comment, User.name)
+        .join(User, User.id == Comment.user_id)
+        .where(Comment.issue_id == issue_id)
+        .order_by(Comment.created_at, Comment.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return total, [CommentRow(c, name) for c, name in session.execute(statement).all()]
+
+
+def comment_row(session: Session, comment: Comment) -> CommentRow:
+    """A comment with its author's name."""
+    name = session.scalar(select(User.name).where(User.id == comment.user_id))
+    return CommentRow(comment, name or "")
