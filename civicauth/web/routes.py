@@ -13,7 +13,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from civicauth.settings import Settings
-from civicauth.web import authorized, login, security
+from civicauth.web import applications, authorized, login, security
 from civicauth.web.config import HERE, csrf_config, session_config, template_config
 
 
@@ -31,7 +31,13 @@ def web_routes(extra: list[ControllerRouterHandler] | None = None) -> list[Contr
     static = create_static_files_router(path="/static", directories=[HERE / "static"])
     pages = Router(
         "/",
-        route_handlers=[*login.ROUTES, *security.ROUTES, *authorized.ROUTES, *(extra or [])],
+        route_handlers=[
+            *login.ROUTES,
+            *security.ROUTES,
+            *authorized.ROUTES,
+            *applications.ROUTES,
+            *(extra or []),
+        ],
         include_in_schema=False,
     )
     return [static, pages]

@@ -1,0 +1,96 @@
+"""The developer portal's application form: read it, and fill it again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Request
+
+from civicauth.clients.models import Client
+from civicauth.clients.scopes import SCOPES, scope_list
+from civicauth.clients.services import DEFAULT_GRANT_TYPES, GRANT_TYPES, Registration
+from civicauth.web.forms import form_choices, form_fields
+
+# The seed's five items: name, organization, two contacts, callback URIs.
+TEXT_FIELDS = (
+    "name",
+    "organization",
+    "technical_contact_name",
+    "technical_contact_email",
+    "technical_contact_phone",
+    "admin_contact_name",
+    "admin_contact_email",
+    "admin_contact_phone",
+)
+CLIENT_TYPES = ("confidential", "public")
+# What each grant type means for the developer choosing it. Implicit is
+# weaker (RFC 9700 §2.1.2): the token travels in the URL fragment, where
+# history, logs and other scripts on the page can read it, and it cannot be
+# bound to the client or refreshed.
+GRANT_HINTS = {
+    "authorization_code": "Recommended for every app. Public apps must use PKCE (S256).",
+    "refresh_token": "Lets the app renew access without asking the user again.",
+    "implicit": (
+        "Weaker: the access token is returned in the URL fragment, where browser history "
+        "and other scripts can read it, and it cannot be refreshed. Use the authorization "
+        "code flow with PKCE instead unless an old client needs this."
+    ),
+    "client_credentials": "For a confidential app acting for itself, not for a user.",
+}
+
+
+@dataclass
+class ApplicationForm:
+    registration: Registration
+    values: dict[str, Any]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+async def read_application_form(request: Request[Any, Any, Any]) -> ApplicationForm:
+    fields = await form_fields(request, *TEXT_FIELDS, "redirect_uris", "client_type")
+    grant_types = await form_choices(request, "grant_types")
+    scopes = await form_choices(request, "scopes")
+    registration = Registration(
+        **{name: fields[name] for name in TEXT_FIELDS},
+        redirect_uris=_lines(fields["redirect_uris"]),
+        is_public=fields["client_type"] == "public",
+        grant_types=grant_types,
+        scopes=" ".join(scopes),
+    )
+    values = {**fields, "grant_types": grant_types, "scopes": scopes}
+    form = ApplicationForm(registration, values)
+    if fields["client_type"] not in CLIENT_TYPES:
+        form.errors["client_type"] = ["is not one of the choices"]
+    return form
+
+
+def blank_values() -> dict[str, Any]:
+    return {
+        "client_type": "confidential",
+        "grant_types": list(DEFAULT_GRANT_TYPES),
+        "scopes": list(SCOPES),
+    }
+
+
+def values_of(client: Client) -> dict[str, Any]:
+    """The form filled with an application as registered."""
+    return {
+        **{name: getattr(client, name) for name in TEXT_FIELDS},
+        "redirect_uris": "\n".join(client.redirect_uris),
+        "client_type": "public" if client.is_public else "confidential",
+        "grant_types": client.grant_types.split(),
+        "scopes": scope_list(client.scopes),
+    }
+
+
+def choices() -> dict[str, Any]:
+    """What the form template offers."""
+    return {
+        "grant_choices": [(g, g, GRANT_HINTS[g]) for g in GRANT_TYPES],
+        "scope_choices": [(name, name, sentence) for name, sentence in SCOPES.items()],
+    }

@@ -1,0 +1,230 @@
+"""``/oauth/applications``: the developer portal.
+
+A signed-in user registers applications, sees each one's id and (once) its
+secret, rotates the secret, edits and deletes. Another user's application
+id answers 404, exactly like an id that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from anyio import to_thread
+from litestar import Request, get, post
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from civicauth.accounts.models import User
+from civicauth.clients import portal
+from civicauth.clients.models import Client
+from civicauth.clients.services import is_pending, registration_errors, rotate_secret
+from civicauth.context import AppContext
+from civicauth.errors import NotFound, ValidationFailed
+from civicauth.web.application_form import (
+    GRANT_HINTS,
+    blank_values,
+    choices,
+    read_application_form,
+    values_of,
+)
+from civicauth.web.guard import not_found, to_sign_in
+from civicauth.web.render import page
+from civicauth.web.reveal import reveal_once, take_revealed
+from civicauth.web.session import signed_in_user
+
+AnyRequest = Request[Any, Any, Any]
+HERE = "/oauth/applications"
+APP = HERE + "/{client_id:str}"
+T = TypeVar("T")
+
+
+def _secret_label(client_id: str) -> str:
+    return "client_secret:" + client_id
+
+
+def _with_own(ctx: AppContext, user: User, client_id: str, work: Callable[[Any, Client], T]) -> T:
+    """Run ``work(session, client)`` on the user's own application, in one
+    transaction; raises NotFound for anyone else's."""
+    with ctx.db.transaction() as session:
+        return work(session, portal.own_application(session, user.id, client_id))
+
+
+def _form_page(
+    user: User,
+    client: Client | None,
+    values: dict[str, Any],
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> Template:
+    context = {"values": values, "errors": errors or {}, **choices()}
+    return page("application_form.html", status, user=user, client=client, **context)
+
+
+@get(HERE, sync_to_thread=True, include_in_schema=False)
+def applications_page(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
+    user = signed_in_user(request, ctx)
+    if user is None:
+        return to_sign_in(request)
+    with ctx.db.read() as session:
+        apps = portal.applications_of(session, user.id)
+    return page("applications.html", user=user, apps=apps, is_pending=is_pending)
+
+
+@get(HERE + "/new", sync_to_thread=True, include_in_schema=False)
+def new_application_page(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
+    user = signed_in_user(request, ctx)
+    if user is None:
+        return to_sign_in(request)
+    return _form_page(user, None, blank_values())
+
+
+@post(HERE, include_in_schema=False)
+async def create_application(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
+    user = await to_thread.run_sync(signed_in_user, request, ctx)
+    if user is None:
+        return to_sign_in(request)
+    form = await read_application_form(request)
+
+    def register() -> tuple[str, str | None]:
+        if form.errors:  # the form's own (client type) with the domain's
+            raise ValidationFailed(registration_errors(form.registration))
+        with ctx.db.transaction() as session:
+            client, secret = portal.register_own_application(
+                session, user.id, form.registration, auto_approve=ctx.settings.auto_approve_apps
+            )
+            return client.client_id, secret
+
+    try:
+        client_id, secret = await to_thread.run_sync(register)
+    except ValidationFailed as exc:
+        return _form_page(user, None, form.values, {**exc.errors, **form.errors}, 422)
+    if secret is not None:
+        reveal_once(request, _secret_label(client_id), secret)
+    flash(request, f"{form.registration.name.strip()} is registered.", category="success")
+    return Redirect(f"{HERE}/{client_id}", status_code=303)
+
+
+@get(APP, sync_to_thread=True, include_in_schema=False)
+def application_page(request: AnyRequest, ctx: AppContext, client_id: str) -> Template | Redirect:
+    user = signed_in_user(request, ctx)
+    if user is None:
+        return to_sign_in(request)
+    try:
+        client = _with_own(ctx, user, client_id, lambda _, found: found)
+    except NotFound:
+        return not_found(user, "application")
+    return page(
+        "application.html",
+        user=user,
+        client=client,
+        pending=is_pending(client),
+        secret=take_revealed(request, _secret_label(client.client_id)),
+        implicit_warning=GRANT_HINTS["implicit"],
+        authorize_url=ctx.settings.issuer + "/oauth/authorize",
+        token_url=ctx.settings.issuer + "/oauth/token",
+    )
+
+
+@get(APP + "/edit", sync_to_thread=True, include_in_schema=False)
+def edit_application_page(
+    request: AnyRequest, ctx: AppContext, client_id: str
+) -> Template | Redirect:
+    user = signed_in_user(request, ctx)
+    if user is None:
+        return to_sign_in(request)
+    try:
+        client = _with_own(ctx, user, client_id, lambda _, found: found)
+    except NotFound:
+        return not_found(user, "application")
+    return _form_page(user, client, values_of(client))
+
+
+@post(APP + "/edit", include_in_schema=False)
+async def update_application(
+    request: AnyRequest, ctx: AppContext, client_id: str
+) -> Template | Redirect:
+    user = await to_thread.run_sync(signed_in_user, request, ctx)
+    if user is None:
+        return to_sign_in(request)
+    form = await read_application_form(request)
+
+    def update(session: Any, client: Client) -> Client:
+        return portal.update_application(session, client, form.registration)
+
+    try:
+        client = await to_thread.run_sync(_with_own, ctx, user, client_id, update)
+    except NotFound:
+        return not_found(user, "application")
+    except ValidationFailed as exc:
+        found = await to_thread.run_sync(_with_own, ctx, user, client_id, lambda _, c: c)
+        return _form_page(user, found, form.values, exc.errors, 422)
+    flash(request, f"{client.name} is updated.", category="success")
+    return Redirect(f"{HERE}/{client.client_id}", status_code=303)
+
+
+@post(APP + "/secret", include_in_schema=False)
+async def rotate_application_secret(
+    request: AnyRequest, ctx: AppContext, client_id: str
+) -> Template | Redirect:
+    user = await to_thread.run_sync(signed_in_user, request, ctx)
+    if user is None:
+        return to_sign_in(request)
+    try:
+        secret = await to_thread.run_sync(_with_own, ctx, user, client_id, rotate_secret)
+    except (NotFound, ValidationFailed):
+        # A public application has no secret: as absent as another user's app.
+        return not_found(user, "confidential application")
+    reveal_once(request, _secret_label(client_id), secret)
+    flash(request, "A new secret is made; the old one no longer works.", category="success")
+    return Redirect(f"{HERE}/{client_id}", status_code=303)
+
+
+@get(APP + "/delete", sync_to_thread=True, include_in_schema=False)
+def confirm_delete_page(
+    request: AnyRequest, ctx: AppContext, client_id: str
+) -> Template | Redirect:
+    user = signed_in_user(request, ctx)
+    if user is None:
+        return to_sign_in(request)
+    try:
+        client = _with_own(ctx, user, client_id, lambda _, found: found)
+    except NotFound:
+        return not_found(user, "application")
+    return page("application_delete.html", user=user, client=client)
+
+
+@post(APP + "/delete", include_in_schema=False)
+async def delete_application(
+    request: AnyRequest, ctx: AppContext, client_id: str
+) -> Template | Redirect:
+    user = await to_thread.run_sync(signed_in_user, request, ctx)
+    if user is None:
+        return to_sign_in(request)
+
+    def delete(session: Any, client: Client) -> str:
+        name = client.name
+        portal.delete_application(session, client)
+        return name
+
+    try:
+        name = await to_thread.run_sync(_with_own, ctx, user, client_id, delete)
+    except NotFound:
+        return not_found(user, "application")
+    # Its tokens are gone from the database; every worker's cached lookups
+    # of them expire within a second (auth/cache.py).
+    flash(request, f"{name} is deleted, with every token it held.", category="success")
+    return Redirect(HERE, status_code=303)
+
+
+ROUTES = [
+    applications_page,
+    new_application_page,
+    create_application,
+    application_page,
+    edit_application_page,
+    update_application,
+    rotate_application_secret,
+    confirm_delete_page,
+    delete_application,
+]
