@@ -4,6 +4,7 @@ the pages can read requests without depending on it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -48,22 +49,27 @@ def parse_urlencoded(raw: bytes) -> list[tuple[str, str]]:
 
 
 def check_parameters(params: list[tuple[str, str]]) -> None:
-    """RFC 6749 §3.1, §3.2: parameters sent without a value are treated as
-    omitted and none may be repeated; we also refuse control characters and
-    oversized values before anything looks them up."""
+    """RFC 6749 §3.1, §3.2: no parameter may be repeated. Appendix A: every
+    OAuth parameter is printable ASCII, so anything else (control characters,
+    NUL, non-ASCII) is refused here, as are oversized values, before anything
+    looks them up or echoes them."""
     seen: set[str] = set()
     for name, value in params:
         if len(name) > MAX_NAME_LENGTH or len(value) > MAX_VALUE_LENGTH:
-            raise MalformedRequest(f"The parameter {name[:MAX_NAME_LENGTH]!r} is too long.")
-        if _has_control(name) or _has_control(value):
-            raise MalformedRequest("Parameters must not contain control characters.")
+            raise MalformedRequest(f"The parameter {_shown(name)} is too long.")
+        if not _PRINTABLE_ASCII.fullmatch(name) or not _PRINTABLE_ASCII.fullmatch(value):
+            raise MalformedRequest("Parameters must be printable ASCII (RFC 6749 Appendix A).")
         if name in seen:
-            raise MalformedRequest(f"The parameter {name!r} is repeated.")
+            raise MalformedRequest(f"The parameter {_shown(name)} is repeated.")
         seen.add(name)
 
 
-def _has_control(text: str) -> bool:
-    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
+
+
+def _shown(name: str) -> str:
+    """A parameter name fit for an error description (RFC 6749 §5.2 charset)."""
+    return "'" + re.sub(r'[^\x20-\x7e]|["\\]', "?", name[:MAX_NAME_LENGTH]) + "'"
 
 
 FORM = "application/x-www-form-urlencoded"

@@ -5,8 +5,9 @@ runs in a worker thread (Authlib and our SQLAlchemy sessions are synchronous).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from authlib.oauth2 import OAuth2Error
@@ -21,6 +22,21 @@ from civicauth.oauth2.responses import OAuthResponse, json_error, with_issuer
 from civicauth.oauth2.server import CivicAuthorizationServer, ServerConfig
 from civicauth.settings import Settings
 from civicauth.tokens import authorizations
+
+log = logging.getLogger("civicauth.oauth2")
+T = TypeVar("T")
+UNREADABLE = "The request could not be processed; check its parameters."
+
+
+def refusing_unreadable(work: Callable[[], T], refusal: T) -> T:
+    """Authlib raises ValueError when a request value cannot go into an error
+    description (RFC 6749 §5.2 limits its characters): the transaction rolls
+    back and the request is refused instead of failing with a 500."""
+    try:
+        return work()
+    except ValueError:
+        log.warning("refused an OAuth request that Authlib could not process", exc_info=True)
+        return refusal
 
 
 class Provider:
@@ -51,6 +67,12 @@ class Provider:
     def _endpoint(
         self, inp: OAuthInput, call: Callable[[CivicAuthorizationServer], Any]
     ) -> OAuthResponse:
+        refusal = json_error(400, "invalid_request", UNREADABLE)
+        return refusing_unreadable(lambda: self._run_endpoint(inp, call), refusal)
+
+    def _run_endpoint(
+        self, inp: OAuthInput, call: Callable[[CivicAuthorizationServer], Any]
+    ) -> OAuthResponse:
         try:
             check_parameters(list(inp.params))
         except MalformedRequest as exc:
@@ -70,6 +92,15 @@ class Provider:
     def authorization_request(self, inp: OAuthInput, user_id: int | None) -> AuthorizeOutcome:
         """Validate an authorization request; with a user, either answer at
         once (consent given before) or say what to ask."""
+        refusal = ErrorPage(400, "invalid_request", UNREADABLE)
+        return refusing_unreadable(lambda: self._request(inp, user_id), refusal)
+
+    def decide(self, inp: OAuthInput, user_id: int, approve: bool) -> AuthorizeOutcome:
+        """The user's Approve or Deny on the consent page."""
+        refusal = ErrorPage(400, "invalid_request", UNREADABLE)
+        return refusing_unreadable(lambda: self._decide(inp, user_id, approve), refusal)
+
+    def _request(self, inp: OAuthInput, user_id: int | None) -> AuthorizeOutcome:
         with self.db.transaction() as session:
             server = CivicAuthorizationServer(session, self.config)
             checked = self._validated(server, inp, user_id)
@@ -86,8 +117,7 @@ class Provider:
                 redirect_host=urlsplit(grant.redirect_uri).netloc or grant.redirect_uri,
             )
 
-    def decide(self, inp: OAuthInput, user_id: int, approve: bool) -> AuthorizeOutcome:
-        """The user's Approve or Deny on the consent page."""
+    def _decide(self, inp: OAuthInput, user_id: int, approve: bool) -> AuthorizeOutcome:
         with self.db.transaction() as session:
             server = CivicAuthorizationServer(session, self.config)
             checked = self._validated(server, inp, user_id)

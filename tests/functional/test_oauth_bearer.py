@@ -1,0 +1,158 @@
+"""OAuth access tokens on API v2 (RFC 6750): in the header, the form body,
+the query and the ``Authentication: Bearer`` header the seed prints; one
+method per request; failures per §3 with WWW-Authenticate; scopes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from civicauth.db import utcnow
+from civicauth.tokens import secrets
+from civicauth.tokens.models import OAuthToken
+from tests.functional.oauth_support import Resident, register_app
+
+SETTINGS = {"CIVICAUTH_ACCESS_TOKEN_TTL": "900"}
+
+
+@pytest.fixture
+def issue_token(server, ctx, make_user):
+    """issue_token(scope) -> (user id, access token)."""
+    resident_and_app = {}
+
+    def issue(scope: str) -> tuple[int, str]:
+        if not resident_and_app:
+            user_id, email, password = make_user()
+            resident_and_app["user"] = user_id
+            resident_and_app["resident"] = Resident(server.url, email, password).sign_in()
+            resident_and_app["app"] = register_app(ctx, server.url)
+        resident, app = resident_and_app["resident"], resident_and_app["app"]
+        code = resident.authorize(
+            {
+                "response_type": "code",
+                "client_id": app.client_id,
+                "redirect_uri": app.redirect_uri,
+                "scope": scope,
+            }
+        )["code"]
+        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri}
+        token = httpx.post(server.url + "/oauth/token", data=data, auth=app.auth).json()
+        return resident_and_app["user"], token["access_token"]
+
+    yield issue
+    if resident_and_app:
+        resident_and_app["resident"].close()
+
+
+def profile(server, **kwargs) -> httpx.Response:
+    return httpx.get(server.url + "/api/v2/profile", **kwargs)
+
+
+def test_access_tokens_live_access_token_ttl(server, ctx, issue_token):
+    _, token = issue_token("public")
+    with ctx.db.read() as session:
+        row = session.query(OAuthToken).filter_by(access_token_digest=secrets.digest(token)).one()
+        assert (row.expires_at - row.issued_at).total_seconds() == 900
+
+
+@pytest.mark.parametrize("how", ["authorization", "authentication", "query"])
+def test_a_token_is_accepted_every_rfc_6750_way(server, issue_token, how):
+    user_id, token = issue_token("public")
+    if how == "query":
+        response = profile(server, params={"access_token": token})
+    else:
+        response = profile(server, headers={how.capitalize(): f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.json()["id"] == user_id
+
+
+def test_a_token_in_the_form_body(server, issue_token):
+    user_id, token = issue_token("public write")
+    response = httpx.put(
+        server.url + "/api/v2/profile", data={"access_token": token, "name": "Formed Name"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == user_id
+    assert response.json()["name"] == "Formed Name"
+
+
+def test_two_methods_in_one_request_are_invalid_request(server, issue_token):
+    _, token = issue_token("public")
+    response = profile(
+        server, headers={"Authorization": f"Bearer {token}"}, params={"access_token": token}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        secrets.mint(secrets.Kind.ACCESS),  # well-formed, unknown
+        secrets.mint(secrets.Kind.ACCESS)[:-1] + "0",  # checksum broken
+        secrets.mint(secrets.Kind.REFRESH),  # not an access token
+        secrets.mint(secrets.Kind.CODE),
+    ],
+    ids=["unknown", "bad-checksum", "refresh-token", "code"],
+)
+def test_bad_tokens_get_401_invalid_token_with_a_challenge(server, token):
+    response = profile(server, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    challenge = response.headers["www-authenticate"]
+    assert 'Bearer realm="API v2"' in challenge
+    assert 'error="invalid_token"' in challenge
+    assert response.json()["error"] == "invalid_token"
+
+
+def test_expired_tokens_get_401(server, ctx, issue_token):
+    _, token = issue_token("public")
+    with ctx.db.transaction() as session:
+        session.execute(
+            update(OAuthToken)
+            .where(OAuthToken.access_token_digest == secrets.digest(token))
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+    response = profile(server, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+
+
+def test_a_public_token_cannot_write(server, issue_token):
+    _, token = issue_token("public")
+    response = httpx.put(
+        server.url + "/api/v2/profile",
+        json={"name": "Not Allowed"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 403
+    assert response.json()["error"] == "insufficient_scope"
+    challenge = response.headers["www-authenticate"]
+    assert 'error="insufficient_scope"' in challenge
+    assert 'scope="write"' in challenge
+
+
+def test_a_write_token_can(server, issue_token):
+    _, token = issue_token("public write")
+    response = httpx.put(
+        server.url + "/api/v2/profile",
+        json={"name": "Allowed Name"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200
+    assert response.json()["name"] == "Allowed Name"
+
+
+def test_a_client_credentials_token_acts_for_no_user(server, ctx):
+    app = register_app(ctx, server.url, grant_types=["client_credentials"])
+    token = httpx.post(
+        server.url + "/oauth/token", data={"grant_type": "client_credentials"}, auth=app.auth
+    ).json()["access_token"]
+    assert profile(server, headers={"Authorization": f"Bearer {token}"}).json() == {"id": None}
+    response = httpx.put(
+        server.url + "/api/v2/profile",
+        json={"name": "Nobody"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code in (401, 403)
