@@ -81,11 +81,14 @@ def _insert_once(session: Session, model: type[Vote] | type[Follow], **values: A
     """Insert a (issue, user) row unless one exists; True when this call inserted it."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(created_at=utcnow(), **values)
-    result = session.execute(
-        statement.on_conflict_do_nothing(index_elements=["issue_id", "user_id"])
+    statement = (
+        insert(model)
+        .values(created_at=utcnow(), **values)
+        .on_conflict_do_nothing(index_elements=["issue_id", "user_id"])
+        .returning(model.id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: through the ORM, psycopg reports -1 here.
+    return bool(session.execute(statement).all())
 
 
 def _count_votes(session: Session, issue_id: int, change: int) -> None:
