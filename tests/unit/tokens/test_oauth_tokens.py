@@ -1,0 +1,147 @@
+"""OAuth token families: rotation, reuse, revocation, purge; codes used once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from civicauth.db import utcnow
+from civicauth.tokens import codes, oauth_tokens, secrets
+from civicauth.tokens.authorizations import has_consent, record_consent, revoke_authorization
+from civicauth.tokens.models import OAuthToken
+from civicauth.tokens.oauth_tokens import NewToken, Rotation
+from tests.functional.oauth_support import register_app
+
+
+class NoDatabase:
+    """A session that fails the test if anything asks it for data."""
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"the database was asked ({name})")
+
+
+@pytest.fixture
+def owner(ctx, make_user):
+    user_id, _, _ = make_user()
+    return user_id, register_app(ctx).pk
+
+
+def new_row(session, user_id: int, client_pk: int, **changes: object) -> OAuthToken:
+    values: dict[str, object] = {
+        "client_pk": client_pk,
+        "user_id": user_id,
+        "scope": "public",
+        "access_token": secrets.mint(secrets.Kind.ACCESS),
+        "refresh_token": secrets.mint(secrets.Kind.REFRESH),
+        "ttl": 60,
+        "grant_id": oauth_tokens.new_grant_id(),
+    }
+    values.update(changes)
+    return oauth_tokens.store_token(session, NewToken(**values))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "token", ["", "cva_short", "cva_" + "A" * 38, secrets.mint(secrets.Kind.PERSONAL)]
+)
+def test_malformed_tokens_and_codes_cost_no_database_read(token):
+    assert oauth_tokens.find_by_access_token(NoDatabase(), token) is None  # type: ignore[arg-type]
+    assert oauth_tokens.find_by_refresh_token(NoDatabase(), token) is None  # type: ignore[arg-type]
+    assert codes.find_code(NoDatabase(), token) is None  # type: ignore[arg-type]
+
+
+def test_rotation_is_fresh_once_then_reuse(ctx, owner):
+    with ctx.db.transaction() as session:
+        row = new_row(session, *owner)
+        assert oauth_tokens.rotate_refresh(session, row, grace_seconds=0) is Rotation.FRESH
+        assert oauth_tokens.rotate_refresh(session, row, grace_seconds=0) is Rotation.REUSED
+        assert not oauth_tokens.refresh_is_active(row)
+
+
+def test_rotation_replays_only_within_the_grace_window(ctx, owner):
+    with ctx.db.transaction() as session:
+        row = new_row(session, *owner)
+        now = utcnow()
+        assert oauth_tokens.rotate_refresh(session, row, 10, now) is Rotation.FRESH
+        later = now + timedelta(seconds=9)
+        assert oauth_tokens.rotate_refresh(session, row, 10, later) is Rotation.REPLAY
+        too_late = now + timedelta(seconds=11)
+        assert oauth_tokens.rotate_refresh(session, row, 10, too_late) is Rotation.REUSED
+
+
+def test_a_revoked_token_never_rotates(ctx, owner):
+    with ctx.db.transaction() as session:
+        row = new_row(session, *owner)
+        oauth_tokens.revoke_token(session, row)
+        assert oauth_tokens.rotate_refresh(session, row, 60) is Rotation.REUSED
+
+
+def test_revoking_a_grant_ends_the_whole_family_only(ctx, owner):
+    with ctx.db.transaction() as session:
+        first = new_row(session, *owner)
+        child = new_row(session, *owner, grant_id=first.grant_id, parent_id=first.id)
+        stranger = new_row(session, *owner)
+        assert oauth_tokens.revoke_grant(session, first.grant_id) == 2
+        session.expire_all()
+        assert first.revoked_at is not None
+        assert child.revoked_at is not None
+        assert stranger.revoked_at is None
+        assert oauth_tokens.child_of(session, first).id == child.id
+
+
+def test_codes_are_claimed_once(ctx, owner):
+    user_id, client_pk = owner
+    code = secrets.mint(secrets.Kind.CODE)
+    with ctx.db.transaction() as session:
+        row = codes.store_code(
+            session,
+            code,
+            client_pk=client_pk,
+            user_id=user_id,
+            redirect_uri="",
+            scope="public",
+            ttl=60,
+        )
+        assert row.code_digest == secrets.digest(code)
+        found = codes.find_code(session, code)
+        assert found is not None
+        assert codes.claim_code(session, found)
+        assert not codes.claim_code(session, found)
+        assert not codes.is_expired(found)
+
+
+def test_a_code_replay_revokes_the_families_it_started(ctx, owner):
+    user_id, client_pk = owner
+    with ctx.db.transaction() as session:
+        code = codes.store_code(
+            session,
+            secrets.mint(secrets.Kind.CODE),
+            client_pk=client_pk,
+            user_id=user_id,
+            redirect_uri="",
+            scope="public",
+            ttl=60,
+        )
+        issued = new_row(session, *owner, code_id=code.id)
+        rotated = new_row(session, *owner, grant_id=issued.grant_id, parent_id=issued.id)
+        other = new_row(session, *owner)
+        assert oauth_tokens.revoke_issued_from_code(session, code.id) == 2
+        session.expire_all()
+        assert rotated.revoked_at is not None
+        assert other.revoked_at is None
+
+
+def test_consent_accumulates_scopes_and_revoking_ends_everything(ctx, owner):
+    user_id, client_pk = owner
+    with ctx.db.transaction() as session:
+        record_consent(session, user_id, client_pk, "public")
+        assert has_consent(session, user_id, client_pk, "public")
+        assert not has_consent(session, user_id, client_pk, "public write")
+        record_consent(session, user_id, client_pk, "write")
+        assert has_consent(session, user_id, client_pk, "write public")
+        token = new_row(session, *owner)
+        assert revoke_authorization(session, user_id, client_pk)
+        session.expire_all()
+        assert token.revoked_at is not None
+        assert not has_consent(session, user_id, client_pk, "public")
+        assert not revoke_authorization(session, user_id, client_pk)
