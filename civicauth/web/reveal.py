@@ -25,8 +25,10 @@ def reveal_once(connection: AnyConnection, label: str, secret: str) -> None:
 def take_revealed(connection: AnyConnection, label: str) -> str | None:
     """The secret kept under ``label``, removed from the session; or None."""
     session = connection.scope.get("session")
-    kept = session.get(_KEY) if isinstance(session, dict) else None
+    if not isinstance(session, dict):
+        return None
+    kept = session.get(_KEY)
     if not isinstance(kept, dict) or kept.get("label") != label:
         return None
-    del session[_KEY]  # type: ignore[index]
+    del session[_KEY]
     return str(kept.get("secret", ""))

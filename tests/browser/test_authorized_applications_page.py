@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -31,6 +32,28 @@ def api_status(server: LiveServer, token: str) -> int:
     return answer.status_code
 
 
+def authorize_in_browser(page, server: LiveServer, app, scope: str) -> str:  # type: ignore[no-untyped-def]
+    """Approve the app on the consent page and exchange the code: a real token."""
+    params = {
+        "response_type": "code",
+        "client_id": app.client_id,
+        "redirect_uri": app.redirect_uri,
+        "scope": scope,
+        "state": "s",
+    }
+    page.goto(f"/oauth/authorize?{urlencode(params)}")
+    page.get_by_role("button", name="Approve").click()
+    page.wait_for_url(f"{app.redirect_uri}?*")
+    code = parse_qs(urlsplit(page.url).query)["code"][0]
+    answer = httpx.post(
+        f"{server.url}/oauth/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri},
+        auth=app.auth,
+    )
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["access_token"])
+
+
 def test_signing_in_is_needed(page):
     page.goto(HERE)
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
@@ -44,15 +67,18 @@ def test_nothing_authorized_yet(page, make_user):
 
 
 def test_revoked_app_loses_access_in_every_worker_within_a_second(page, server, ctx, make_user):
-    user_id, email, password = make_user()
-    pothole = register_app(ctx, name="Pothole Pal", organization="Civic Apps Ltd")
-    graffiti = register_app(ctx, name="Graffiti Watch", organization="Clean Walls Co-op")
-    access, _ = issue_tokens(ctx, user_id, pothole.pk, "public write")
-    kept, _ = issue_tokens(ctx, user_id, graffiti.pk, "public")
+    _, email, password = make_user()
+    pothole = register_app(ctx, server.url, name="Pothole Pal", organization="Civic Apps Ltd")
+    graffiti = register_app(
+        ctx, server.url, name="Graffiti Watch", organization="Clean Walls Co-op"
+    )
+    sign_in(page, email, password, HERE)
+    access = authorize_in_browser(page, server, pothole, "public write")
+    kept = authorize_in_browser(page, server, graffiti, "public")
     # Every worker now holds the token in its cache of verified credentials.
     assert [api_status(server, access) for _ in range(20)] == [200] * 20
 
-    sign_in(page, email, password, HERE)
+    page.goto(HERE)
     row = page.get_by_role("row", name="Pothole Pal")
     expect(row).to_contain_text("Civic Apps Ltd")
     expect(row).to_contain_text("write: Act for you")
