@@ -11,7 +11,7 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from civicauth.accounts.passwords import Passwords
@@ -19,6 +19,7 @@ from civicauth.api.v2.errors import http_exception
 from civicauth.api.v2.routes import api_info, api_router
 from civicauth.auth.resolver import Resolver
 from civicauth.auth.throttle import FailedAuthThrottle
+from civicauth.clients.scopes import SCOPES
 from civicauth.context import AppContext
 from civicauth.db import Database
 from civicauth.oauth2.provider import Provider
@@ -90,6 +91,28 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return error_page(request, exc)
 
 
+@get("/openapi.json", sync_to_thread=False, include_in_schema=False)
+def openapi_json(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    """The OpenAPI document where DESIGN.md puts it (the same as /docs/openapi.json)."""
+    schema = request.app.openapi_schema.to_schema()
+    return Response(schema, media_type="application/vnd.oai.openapi+json")
+
+
+def oauth2_scheme() -> SecurityScheme:
+    """OAuth 2.0 as third-party apps use it (RFC 6749 §4.1 and §4.2)."""
+    scopes = dict(SCOPES)
+    return SecurityScheme(
+        type="oauth2",
+        description="Tokens carry the scopes the user granted; writes need `write`.",
+        flows=OAuthFlows(
+            authorization_code=OAuthFlow(
+                authorization_url="/oauth/authorize", token_url="/oauth/token", scopes=scopes
+            ),
+            implicit=OAuthFlow(authorization_url="/oauth/authorize", scopes=scopes),
+        ),
+    )
+
+
 def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="civicauth API v2",
@@ -100,6 +123,7 @@ def openapi_config() -> OpenAPIConfig:
             security_schemes={
                 "basic": SecurityScheme(type="http", scheme="basic"),
                 "bearer": SecurityScheme(type="http", scheme="bearer"),
+                "oauth2": oauth2_scheme(),
             }
         ),
     )
@@ -123,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             token_info_router(),
             healthz,
             metrics,
+            openapi_json,
             *web_routes(),
         ],
         middleware=[web.session.middleware],

@@ -136,7 +136,7 @@ def list_issues(
 ) -> tuple[int, list[IssueRow]]:
     """The number of matching issues and the page of them at ``offset``."""
     total = count_issues(session, q)
-    if offset >= total:
+    if offset >= total:  # past the end; also keeps a huge offset from the driver
         return total, []
     return total, issues_by_id(session, issue_ids(session, q, offset, limit))
 
@@ -159,6 +159,8 @@ def list_comments(
         )
         or 0
     )
+    if offset >= total:  # past the end; also keeps a huge offset from the driver
+        return total, []
     statement = (
         select(Comment, User.name)
         .join(User, User.id == Comment.user_id)

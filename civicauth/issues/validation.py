@@ -7,6 +7,7 @@ about all of its bad fields at once (SeeClickFix's ``422 {"errors": ...}``).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,9 @@ ADDRESS_MAX = 300
 TEXT_MAX = 10_000
 LAT_RANGE = (-90.0, 90.0)
 LNG_RANGE = (-180.0, 180.0)
+# A coordinate sent as text (forms have nothing else): plain decimal notation,
+# no exponent, NaN or infinity.
+DECIMAL = r"^-?[0-9]{1,3}(\.[0-9]+)?$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +42,11 @@ def _text(
     if not isinstance(value, str):
         errors[name] = ["must be a string"]
         return ""
-    value = value.strip()
-    if required and not value:
-        errors[name] = ["can't be blank"]
-    elif len(value) > limit:
+    if len(value) > limit:
         errors[name] = [f"is too long (maximum is {limit} characters)"]
-    return value
+    elif required and not value.strip():
+        errors[name] = ["can't be blank"]
+    return value.strip()
 
 
 def coordinate(value: Any, bounds: tuple[float, float]) -> tuple[float, list[str]]:
@@ -52,9 +55,11 @@ def coordinate(value: Any, bounds: tuple[float, float]) -> tuple[float, list[str
         return 0.0, ["can't be blank"]
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return 0.0, ["must be a number"]
+    if isinstance(value, str) and not re.match(DECIMAL, value):
+        return 0.0, ["must be a number"]
     try:
         number = float(value)
-    except (ValueError, OverflowError):
+    except OverflowError:
         return 0.0, ["must be a number"]
     low, high = bounds
     if not math.isfinite(number) or not low <= number <= high:

@@ -53,6 +53,7 @@ def list_comments(
     summary="Comment on an issue",
     status_code=201,
     responses=docs.write_responses(docs.IssueComment, "The comment, and the issue's state"),
+    operation_class=docs.COMMENT_OPERATION,
     **WRITE,
 )
 async def create_comment(request: AnyRequest, ctx: AppContext, issue_id: IssueId) -> dict[str, Any]:

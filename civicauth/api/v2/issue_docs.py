@@ -7,12 +7,17 @@ structs only describe them, so every key but ``id`` is optional here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIType
 from msgspec import Struct
+
+from civicauth.issues.validation import ADDRESS_MAX, DECIMAL, SUMMARY_MAX, TEXT_MAX
 
 # Reads need no credentials, and take them to fill current_user_relationship;
 # writes need a user, and OAuth tokens need the ``write`` scope.
@@ -181,3 +186,68 @@ LOCATION = [
         required=False,
     )
 ]
+
+
+# -- request bodies ----------------------------------------------------------
+# The handlers read JSON, form and multipart bodies themselves (as SeeClickFix
+# clients send all three), so the document states the bodies here.
+BODY_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _text(limit: int, description: str, *, required: bool = False) -> Schema:
+    if not required:
+        return Schema(
+            type=[OpenAPIType.STRING, OpenAPIType.NULL], max_length=limit, description=description
+        )
+    # Blank (all whitespace) is refused like missing.
+    return Schema(type=OpenAPIType.STRING, max_length=limit, pattern=r"\S", description=description)
+
+
+def _coordinate(limit: int, description: str) -> Schema:
+    # Forms carry numbers as text: a number, or a decimal in a string.
+    return Schema(
+        type=[OpenAPIType.NUMBER, OpenAPIType.STRING],
+        minimum=-limit,
+        maximum=limit,
+        pattern=DECIMAL,
+        description=description,
+    )
+
+
+REPORT_BODY = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["lat", "lng", "address", "summary"],
+    properties={
+        "lat": _coordinate(90, "Latitude (WGS84)"),
+        "lng": _coordinate(180, "Longitude (WGS84)"),
+        "address": _text(ADDRESS_MAX, "Where it is, in words", required=True),
+        "summary": _text(SUMMARY_MAX, "A short title", required=True),
+        "description": _text(TEXT_MAX, "What is wrong"),
+        "answers": Schema(
+            type=OpenAPIType.OBJECT,
+            description="SeeClickFix's report form: summary and description may come "
+            "in here (JSON) or as answers[summary] (forms) instead.",
+        ),
+    },
+)
+COMMENT_BODY = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["comment"],
+    properties={"comment": _text(TEXT_MAX, "The comment", required=True)},
+)
+
+
+def with_body(schema: Schema) -> type[Operation]:
+    """An operation class that documents ``schema`` as its request body."""
+
+    @dataclass
+    class OperationWithBody(Operation):
+        def __post_init__(self) -> None:
+            content = {media: OpenAPIMediaType(schema=schema) for media in BODY_TYPES}
+            self.request_body = RequestBody(content=content, required=True)
+
+    return OperationWithBody
+
+
+REPORT_OPERATION = with_body(REPORT_BODY)
+COMMENT_OPERATION = with_body(COMMENT_BODY)

@@ -7,8 +7,9 @@ it); the rules that tie parameters together are checked here.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+import msgspec
 from litestar.di import Provide
 from litestar.params import Parameter
 
@@ -28,17 +29,32 @@ Longitude = Annotated[float | None, Parameter(ge=-180, le=180)]
 Errors = dict[str, list[str]]
 
 
-def _utc(name: str, moment: datetime | None, errors: Errors) -> datetime | None:
-    """The time in UTC; ISO 8601 times without an offset are taken as UTC."""
-    if moment is None:
+def _time(description: str) -> Any:
+    time = Parameter(schema_extra={"format": "date-time"}, description=description)
+    return Annotated[str | None, time]
+
+
+CreatedAfter = _time("Created at or after this time (ISO 8601).")
+CreatedBefore = _time("Created before this time (ISO 8601).")
+UpdatedAfter = _time("Updated at or after this time (ISO 8601).")
+UpdatedBefore = _time("Updated before this time (ISO 8601).")
+
+
+def _utc(name: str, raw: str | None, errors: Errors) -> datetime | None:
+    """An RFC 3339 time in UTC; one without an offset is taken as UTC.
+
+    Parsed here rather than by Litestar, whose lenient conversion would take
+    a bare number for a Unix time."""
+    if raw is None:
         return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
     try:
-        return moment.astimezone(UTC)
+        moment = msgspec.convert(raw, datetime)
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except msgspec.ValidationError:
+        errors[name] = ["must be an ISO 8601 time such as 2024-05-01T12:00:00Z"]
     except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00
         errors[name] = ["is out of range"]
-        return None
+    return None
 
 
 def _statuses(raw: str | None, errors: Errors) -> tuple[str, ...]:
@@ -102,12 +118,10 @@ def listing_params(
         Direction | None,
         Parameter(description="DESC by default; ASC by default when sorting by distance."),
     ] = None,
-    after: Annotated[datetime | None, Parameter(description="Created at or after.")] = None,
-    before: Annotated[datetime | None, Parameter(description="Created before.")] = None,
-    updated_at_after: Annotated[
-        datetime | None, Parameter(description="Updated at or after.")
-    ] = None,
-    updated_at_before: Annotated[datetime | None, Parameter(description="Updated before.")] = None,
+    after: CreatedAfter = None,
+    before: CreatedBefore = None,
+    updated_at_after: UpdatedAfter = None,
+    updated_at_before: UpdatedBefore = None,
     search: Annotated[
         str | None,
         Parameter(max_length=1000, description="Words that summary or description contain."),

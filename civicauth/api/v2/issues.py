@@ -157,6 +157,7 @@ def report_input(data: dict[str, Any]) -> dict[str, Any]:
     security=docs.WRITE_SECURITY,
     response_headers=docs.LOCATION,
     responses=docs.write_responses(docs.CivicIssue, "The new issue"),
+    operation_class=docs.REPORT_OPERATION,
 )
 async def create_issue(request: AnyRequest, ctx: AppContext) -> Response[dict[str, Any]]:
     """``lat``, ``lng``, ``address`` and ``summary`` are required, ``description``
@@ -196,6 +197,7 @@ STATUS_CHANGE = {
     "guards": [write_scope],
     "security": docs.WRITE_SECURITY,
     "responses": docs.write_responses(docs.IssueComment, "The comment, and the issue's state"),
+    "operation_class": docs.COMMENT_OPERATION,
 }
 
 
