@@ -131,7 +131,13 @@ def run_all(args: argparse.Namespace, env: dict[str, str], fixtures: Fixtures, t
 def metadata(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        # Other work on the machine skews every number: say how busy it was.
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_average_before": args.load_before,
+            "load_average_after": os.getloadavg(),
+        },
         "config": {
             "server": args.server,
             "workers": args.workers,
@@ -148,6 +154,7 @@ def metadata(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
 
 
 def bench(args: argparse.Namespace) -> int:
+    args.load_before = os.getloadavg()
     wrk.find_wrk()
     if args.server == "granian" and importlib.util.find_spec("granian") is None:
         raise ServerError("granian is not installed: pip install -c constraints.txt -e '.[bench]'")
@@ -166,7 +173,12 @@ def bench(args: argparse.Namespace) -> int:
     meta = metadata(args, database_url)
     print(format_table(outcomes))
     write_json(args.output, meta, outcomes)
-    print(f"\nwritten to {args.output}", file=sys.stderr)
+    before, after = (
+        f"{meta['machine'][k][0]:.1f}" for k in ("load_average_before", "load_average_after")
+    )
+    print(
+        f"\nload average {before} before, {after} after; written to {args.output}", file=sys.stderr
+    )
     return 0
 
 

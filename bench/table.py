@@ -64,9 +64,11 @@ def _row(outcome: Outcome, ceiling: float | None) -> tuple[str, ...]:
         return (name, "unavailable", "", "", "", "", _target(outcome, ceiling), outcome.unavailable)
     ratio = outcome.ratio(ceiling)
     socket = sum(result.socket_errors.values())
-    notes = _statuses(result) + (f" socket errors {socket}" if socket else "")
-    if result.requests == 0:
-        notes = "no answer within the run; " + notes
+    notes = [
+        "no answer within the run" if result.requests == 0 else "",
+        _statuses(result),
+        f"socket errors {socket}" if socket else "",
+    ]
     latency = result.latency_ms if result.requests else {"p50": math.nan, "p99": math.nan}
     return (
         name,
@@ -76,7 +78,7 @@ def _row(outcome: Outcome, ceiling: float | None) -> tuple[str, ...]:
         f"{result.non_2xx:,}",
         "" if ratio is None else f"{ratio:.2f}",
         _target(outcome, ceiling),
-        notes.strip(),
+        "; ".join(n for n in notes if n),
     )
 
 
