@@ -107,16 +107,19 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             return 200, self._replayed_pair(presented), self.TOKEN_RESPONSE_HEADER
         if outcome is Rotation.REUSED:
             self._end_grant(presented)
-        return super().create_token_response()  # type: ignore[no-any-return]
+        response: tuple[int, Any, Any] = super().create_token_response()
+        return response
 
-    def issue_token(self, user: ResourceOwner | None, refresh_token: TokenAdapter) -> dict:
+    def issue_token(
+        self, user: ResourceOwner | None, refresh_token: TokenAdapter
+    ) -> dict[str, Any]:
         scope = self.request.payload.scope or refresh_token.get_scope()
         return self.server.rotated_token(scope, self.request.form["refresh_token"])
 
     def revoke_old_credential(self, refresh_token: TokenAdapter) -> None:
         """Nothing to do: rotate_refresh retired it before the new pair was made."""
 
-    def _replayed_pair(self, presented: TokenAdapter) -> dict:
+    def _replayed_pair(self, presented: TokenAdapter) -> dict[str, Any]:
         child = oauth_tokens.child_of(self.server.session, presented.row)
         scope = child.scope if child else presented.row.scope
         token = self.server.rotated_token(scope, self.request.form["refresh_token"])

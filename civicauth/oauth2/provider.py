@@ -92,12 +92,12 @@ class Provider:
     def authorization_request(self, inp: OAuthInput, user_id: int | None) -> AuthorizeOutcome:
         """Validate an authorization request; with a user, either answer at
         once (consent given before) or say what to ask."""
-        refusal = ErrorPage(400, "invalid_request", UNREADABLE)
+        refusal: AuthorizeOutcome = ErrorPage(400, "invalid_request", UNREADABLE)
         return refusing_unreadable(lambda: self._request(inp, user_id), refusal)
 
     def decide(self, inp: OAuthInput, user_id: int, approve: bool) -> AuthorizeOutcome:
         """The user's Approve or Deny on the consent page."""
-        refusal = ErrorPage(400, "invalid_request", UNREADABLE)
+        refusal: AuthorizeOutcome = ErrorPage(400, "invalid_request", UNREADABLE)
         return refusing_unreadable(lambda: self._decide(inp, user_id, approve), refusal)
 
     def _request(self, inp: OAuthInput, user_id: int | None) -> AuthorizeOutcome:

@@ -67,7 +67,7 @@ def claim_code(session: Session, row: AuthorizationCode, now: datetime | None = 
         .values(used_at=moment)
         .execution_options(synchronize_session=False)
     )
-    claimed = result.rowcount == 1  # type: ignore[attr-defined]
+    claimed = bool(result.rowcount == 1)  # type: ignore[attr-defined]
     if claimed:
         row.used_at = moment
     return claimed

@@ -106,7 +106,7 @@ AUTHORIZE_CASES = {
     "quotes-in-errors": {"params": {"response_type": 'a"b\\c', "client_id": 'x"'}},
     "nul": {"params": {"response_type": "code", "client_id": "a\x00"}},
     "too-many": {"params": {f"p{i}": "1" for i in range(40)}},
-    "garbage-cookie": {"headers": {"cookie": "civicauth_session=%%%; civicauth_csrf=\"x"}},
+    "garbage-cookie": {"headers": {"cookie": 'civicauth_session=%%%; civicauth_csrf="x'}},
 }
 
 

@@ -8,6 +8,7 @@ import time
 import httpx
 import pytest
 
+from civicauth.accounts.audit import recent_events
 from civicauth.tokens import secrets
 from tests.functional.oauth_support import Resident, register_app
 
@@ -221,3 +222,21 @@ def test_metadata_lists_exactly_what_is_supported(server):
     assert meta["scopes_supported"] == ["public", "write"]
     assert meta["authorization_response_iss_parameter_supported"] is True
     assert "password" not in meta["grant_types_supported"]
+
+
+# -- the security log ---------------------------------------------------------------------
+
+
+def test_consent_issuance_and_revocation_are_in_the_security_log(server, ctx, grant):
+    app, user_id, tokens = grant
+    post(server, "/oauth/revoke", {"token": tokens["refresh_token"]}, app.auth)
+    with ctx.db.read() as session:
+        events = [
+            (event.event, event.client_id)
+            for event in recent_events(session, user_id)
+            if event.client_id == app.client_id
+        ]
+    assert ("app_authorized", app.client_id) in events
+    assert ("token_issued", app.client_id) in events
+    assert ("token_revoked", app.client_id) in events
+    assert all(tokens["access_token"] not in str(event) for event in events)
