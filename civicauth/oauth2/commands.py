@@ -195,6 +195,6 @@ def seed_demo_app(ctx: Any) -> None:
     print(f"  1. open {issuer}{AUTHORIZE_PATH}?{query}")
     print("  2. approve, then exchange the code shown on the callback page:")
     print(
-        f'     curl -u "{client_id}:CLIENT_SECRET" -d grant_type=authorization_code '
+        f'     curl -u "{client_id}:{secret or "CLIENT_SECRET"}" -d grant_type=authorization_code '
         f"-d code=CODE -d redirect_uri={redirect_uri} {issuer}{TOKEN_PATH}"
     )
