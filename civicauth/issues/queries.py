@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
@@ -91,7 +91,7 @@ def _conditions(dialect: str, q: IssueQuery) -> list[ColumnElement[bool]]:
     return where
 
 
-def _ordered(statement: Select[tuple[int]], q: IssueQuery) -> Select[tuple[int]]:
+def _ordered(statement: Select[Any], q: IssueQuery) -> Select[Any]:
     keys = {
         "created_at": Issue.created_at,
         "updated_at": Issue.updated_at,
@@ -99,7 +99,7 @@ def _ordered(statement: Select[tuple[int]], q: IssueQuery) -> Select[tuple[int]]
     }
     if q.sort == "distance":
         assert q.origin is not None
-        key: ColumnElement[object] = squared_distance(q.origin)
+        key: Any = squared_distance(q.origin)
     else:
         key = keys[q.sort]
     # The id breaks ties, so pages neither repeat nor skip an issue.

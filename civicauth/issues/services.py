@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,7 @@ class Relationship:
 def user_counts(session: Session, user_id: int) -> dict[str, int]:
     """The activity counts of SeeClickFix's user shape, in one query."""
 
-    def count(model: type, *where: object) -> object:
+    def count(model: type, *where: ColumnElement[bool]) -> ScalarSelect[int]:
         return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
     row = session.execute(

@@ -23,7 +23,7 @@ from civicauth.issues.validation import clean_comment
 
 AnyRequest = Request[Any, Any, Any]
 IssueId = Annotated[int, Parameter(description="The issue's id.")]
-WRITE = {"guards": [write_scope], "security": docs.WRITE_SECURITY}
+WRITE: dict[str, Any] = {"guards": [write_scope], "security": docs.WRITE_SECURITY}
 
 
 @get(

@@ -7,7 +7,7 @@ it); the rules that tie parameters together are checked here.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar.di import Provide
@@ -29,15 +29,19 @@ Longitude = Annotated[float | None, Parameter(ge=-180, le=180)]
 Errors = dict[str, list[str]]
 
 
-def _time(description: str) -> Any:
-    time = Parameter(schema_extra={"format": "date-time"}, description=description)
-    return Annotated[str | None, time]
-
-
-CreatedAfter = _time("Created at or after this time (ISO 8601).")
-CreatedBefore = _time("Created before this time (ISO 8601).")
-UpdatedAfter = _time("Updated at or after this time (ISO 8601).")
-UpdatedBefore = _time("Updated before this time (ISO 8601).")
+_DATE_TIME = {"format": "date-time"}
+CreatedAfter = Annotated[
+    str | None, Parameter(schema_extra=_DATE_TIME, description="Created at or after (ISO 8601).")
+]
+CreatedBefore = Annotated[
+    str | None, Parameter(schema_extra=_DATE_TIME, description="Created before (ISO 8601).")
+]
+UpdatedAfter = Annotated[
+    str | None, Parameter(schema_extra=_DATE_TIME, description="Updated at or after (ISO 8601).")
+]
+UpdatedBefore = Annotated[
+    str | None, Parameter(schema_extra=_DATE_TIME, description="Updated before (ISO 8601).")
+]
 
 
 def _utc(name: str, raw: str | None, errors: Errors) -> datetime | None:
@@ -73,7 +77,7 @@ def _box(values: dict[str, float | None], errors: Errors) -> BoundingBox | None:
         for name in values.keys() - given.keys():
             errors[name] = ["is required with the other bounding box parameters"]
         return None
-    box = BoundingBox(**given)  # type: ignore[arg-type]
+    box = BoundingBox(**given)
     if box.min_lat > box.max_lat:
         errors["min_lat"] = ["must not be greater than max_lat"]
     if box.min_lng > box.max_lng:

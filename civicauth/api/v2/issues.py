@@ -192,7 +192,7 @@ async def _change_status(
     return posted_comment(comment, issue, ctx.settings.issuer)
 
 
-STATUS_CHANGE = {
+STATUS_CHANGE: dict[str, Any] = {
     "status_code": 201,
     "guards": [write_scope],
     "security": docs.WRITE_SECURITY,
