@@ -24,10 +24,12 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 import httpx
 
 from bench import wrk
+from bench.cpu import tree_cpu_seconds
 from bench.scenarios import SCENARIOS, SERVERS, Scenario, Unavailable, by_name
 from bench.seed import Fixtures, seed
 from bench.server import SERVERS as SERVER_KINDS
 from bench.server import (
+    Server,
     ServerError,
     base_env,
     run_cli,
@@ -93,20 +95,22 @@ def probe(base_url: str, scenario: Scenario, fixtures: Fixtures) -> wrk.Request:
 
 
 def measure(
-    base_url: str, scenario: Scenario, fixtures: Fixtures, args: argparse.Namespace, tmp: Path
+    server: Server, scenario: Scenario, fixtures: Fixtures, args: argparse.Namespace, tmp: Path
 ) -> Outcome:
     try:
-        request = probe(base_url, scenario, fixtures)
+        request = probe(server.url, scenario, fixtures)
     except Unavailable as exc:
         return Outcome(scenario, unavailable=str(exc))
     if args.warmup > 0 and scenario.warmup:
         warm = wrk.Load(args.connections, args.threads, args.warmup)
-        wrk.run(base_url, request, warm, tmp, scenario.count_statuses)
-    settle(base_url)
+        wrk.run(server.url, request, warm, tmp, scenario.count_statuses)
+    settle(server.url)
     load = wrk.Load(args.connections, args.threads, args.duration)
-    result = wrk.run(base_url, request, load, tmp, scenario.count_statuses)
-    settle(base_url)
-    return Outcome(scenario, result)
+    cpu_before = tree_cpu_seconds(server.pid)
+    result = wrk.run(server.url, request, load, tmp, scenario.count_statuses)
+    cpu_s = tree_cpu_seconds(server.pid) - cpu_before
+    settle(server.url)
+    return Outcome(scenario, result, server_cpu_s=cpu_s)
 
 
 def settle(base_url: str) -> None:
@@ -121,10 +125,10 @@ def run_all(args: argparse.Namespace, env: dict[str, str], fixtures: Fixtures, t
         group = [s for s in args.scenarios if s.server == server]
         if not group:
             continue
-        with running_server(args.server, args.workers, {**env, **overrides}, tmp) as url:
+        with running_server(args.server, args.workers, {**env, **overrides}, tmp) as server:
             for scenario in group:
                 print(f"  {scenario.name} ...", file=sys.stderr, flush=True)
-                outcomes[scenario.name] = measure(url, scenario, fixtures, args, tmp)
+                outcomes[scenario.name] = measure(server, scenario, fixtures, args, tmp)
     return [outcomes[s.name] for s in args.scenarios]
 
 

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -154,9 +155,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int  # the supervisor; its workers are its children
+
+
 @contextmanager
-def running_server(kind: str, workers: int, env: dict[str, str], cwd: Path) -> Iterator[str]:
-    """Serve until the block ends; yields the base URL."""
+def running_server(kind: str, workers: int, env: dict[str, str], cwd: Path) -> Iterator[Server]:
+    """Serve until the block ends."""
     port = free_port()
     url = f"http://{HOST}:{port}"
     log = cwd / f"server-{kind}-{port}.log"
@@ -171,6 +178,6 @@ def running_server(kind: str, workers: int, env: dict[str, str], cwd: Path) -> I
         )
     try:
         _wait_healthy(url, process, log)
-        yield url
+        yield Server(url, process.pid)
     finally:
         _stop(process)

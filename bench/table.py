@@ -14,26 +14,55 @@ from bench.wrk import WrkResult
 
 
 @dataclass(frozen=True)
+class Ceiling:
+    """What the bare endpoint did: the rate and the cost every ratio divides by."""
+
+    rate: float  # requests per second
+    cpu_ms: float | None  # server CPU milliseconds per request
+
+
+@dataclass(frozen=True)
 class Outcome:
     scenario: Scenario
     result: WrkResult | None = None
     unavailable: str = ""  # why the scenario did not run
+    server_cpu_s: float | None = None  # CPU the server spent during the measured run
 
-    def ratio(self, ceiling: float | None) -> float | None:
-        if self.result is None or not ceiling:
+    @property
+    def cpu_ms(self) -> float | None:
+        """Server CPU milliseconds per answered request."""
+        if self.result is None or not self.result.requests or self.server_cpu_s is None:
             return None
-        return self.result.requests_per_s / ceiling
+        return self.server_cpu_s * 1000 / self.result.requests
 
-    def meets_target(self, ceiling: float | None) -> bool | None:
+    def ratio(self, ceiling: Ceiling | None) -> float | None:
+        if self.result is None or ceiling is None or not ceiling.rate:
+            return None
+        return self.result.requests_per_s / ceiling.rate
+
+    def cpu_ratio(self, ceiling: Ceiling | None) -> float | None:
+        """The bare endpoint's cost over this one's: like ``ratio``, but barely
+        moved by whatever else the machine is doing."""
+        if ceiling is None or not ceiling.cpu_ms or not self.cpu_ms:
+            return None
+        return ceiling.cpu_ms / self.cpu_ms
+
+    def meets_target(self, ceiling: Ceiling | None) -> bool | None:
         ratio = self.ratio(ceiling)
         if self.scenario.target is None or ratio is None:
             return None
         return ratio >= self.scenario.target
 
 
-def ceiling_of(outcomes: list[Outcome]) -> float | None:
+def ceiling_of(outcomes: list[Outcome]) -> Ceiling | None:
     bare = next((o for o in outcomes if o.scenario.name == "bare"), None)
-    return bare.result.requests_per_s if bare and bare.result else None
+    if bare is None or bare.result is None:
+        return None
+    return Ceiling(bare.result.requests_per_s, bare.cpu_ms)
+
+
+def _fixed(value: float | None, digits: int = 2) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
 
 
 def _ms(value: float) -> str:
@@ -46,7 +75,7 @@ def _statuses(result: WrkResult) -> str:
     return " ".join(f"{status}x{count}" for status, count in sorted(result.statuses.items()))
 
 
-def _target(outcome: Outcome, ceiling: float | None) -> str:
+def _target(outcome: Outcome, ceiling: Ceiling | None) -> str:
     target = outcome.scenario.target
     if target is None:
         return ""
@@ -55,14 +84,17 @@ def _target(outcome: Outcome, ceiling: float | None) -> str:
     return f"≥ {target:.2f}{mark}"
 
 
-HEADER = ("scenario", "req/s", "p50 ms", "p99 ms", "non-2xx", "x bare", "target", "statuses")
+HEADER = (
+    "scenario", "req/s", "p50 ms", "p99 ms", "non-2xx", "x bare",
+    "CPU ms/req", "CPU x bare", "target", "statuses",
+)  # fmt: skip
 
 
-def _row(outcome: Outcome, ceiling: float | None) -> tuple[str, ...]:
+def _row(outcome: Outcome, ceiling: Ceiling | None) -> tuple[str, ...]:
     name, result = outcome.scenario.name, outcome.result
     if result is None:
-        return (name, "unavailable", "", "", "", "", _target(outcome, ceiling), outcome.unavailable)
-    ratio = outcome.ratio(ceiling)
+        blank = ("",) * 6
+        return (name, "unavailable", *blank, _target(outcome, ceiling), outcome.unavailable)
     socket = sum(result.socket_errors.values())
     notes = [
         "no answer within the run" if result.requests == 0 else "",
@@ -76,7 +108,9 @@ def _row(outcome: Outcome, ceiling: float | None) -> tuple[str, ...]:
         _ms(latency["p50"]),
         _ms(latency["p99"]),
         f"{result.non_2xx:,}",
-        "" if ratio is None else f"{ratio:.2f}",
+        _fixed(outcome.ratio(ceiling)),
+        _fixed(outcome.cpu_ms, 3),
+        _fixed(outcome.cpu_ratio(ceiling)),
         _target(outcome, ceiling),
         "; ".join(n for n in notes if n),
     )
@@ -98,7 +132,7 @@ def _nan_to_none(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 3)
 
 
-def outcome_json(outcome: Outcome, ceiling: float | None) -> dict[str, Any]:
+def outcome_json(outcome: Outcome, ceiling: Ceiling | None) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "name": outcome.scenario.name,
         "about": outcome.scenario.about,
@@ -107,7 +141,7 @@ def outcome_json(outcome: Outcome, ceiling: float | None) -> dict[str, Any]:
     result = outcome.result
     if result is None:
         return {**entry, "available": False, "reason": outcome.unavailable}
-    ratio = outcome.ratio(ceiling)
+    ratio, cpu_ratio = outcome.ratio(ceiling), outcome.cpu_ratio(ceiling)
     return {
         **entry,
         "available": True,
@@ -121,6 +155,8 @@ def outcome_json(outcome: Outcome, ceiling: float | None) -> dict[str, Any]:
         "statuses": result.statuses,
         "socket_errors": result.socket_errors,
         "ratio_to_bare": None if ratio is None else round(ratio, 3),
+        "server_cpu_ms_per_request": None if outcome.cpu_ms is None else round(outcome.cpu_ms, 4),
+        "cpu_ratio_to_bare": None if cpu_ratio is None else round(cpu_ratio, 3),
         "meets_target": outcome.meets_target(ceiling),
     }
 

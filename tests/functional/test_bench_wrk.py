@@ -11,7 +11,7 @@ from bench import wrk
 from bench.run import measure, parse_args
 from bench.scenarios import Scenario, by_name
 from bench.seed import Fixtures
-from bench.server import wait_until_idle
+from bench.server import Server, wait_until_idle
 from tests.support import LiveServer, missing_service
 
 LOAD = wrk.Load(connections=4, threads=1, duration_s=1)
@@ -56,9 +56,11 @@ def test_a_post_carries_its_body_and_headers(server: LiveServer, tmp_path: Path)
 def test_measure_runs_a_scenario_after_its_probe(server: LiveServer, tmp_path: Path) -> None:
     args = parse_args(["--duration=1", "--warmup=1", "--connections=4", "--threads=1"])
     scenario = next(s for s in by_name(["bearer-garbage"]) if s.name == "bearer-garbage")
-    outcome = measure(server.url, scenario, FIXTURES, args, tmp_path)
+    outcome = measure(Server(server.url, server.process.pid), scenario, FIXTURES, args, tmp_path)
     assert outcome.result is not None
     assert outcome.result.statuses == {401: outcome.result.requests}
+    assert outcome.cpu_ms is not None
+    assert outcome.cpu_ms > 0
     assert wait_until_idle(server.url)
 
 
@@ -67,6 +69,6 @@ def test_a_scenario_whose_endpoint_is_missing_is_unavailable(
 ) -> None:
     args = parse_args(["--duration=1"])
     missing = Scenario("missing", "an endpoint not built", lambda f: wrk.Request("/api/v2/nope"))
-    outcome = measure(server.url, missing, FIXTURES, args, tmp_path)
+    outcome = measure(Server(server.url, server.process.pid), missing, FIXTURES, args, tmp_path)
     assert outcome.result is None
     assert outcome.unavailable == "GET /api/v2/nope answered 404"
