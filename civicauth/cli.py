@@ -11,11 +11,13 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from civicauth.errors import CivicAuthError, ValidationFailed
+from civicauth.issues import demo as issues_demo
 from civicauth.oauth2 import commands as oauth2_commands
 from civicauth.settings import Settings
 
@@ -121,7 +123,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # Later parts (the OAuth demo app) add their own seeding here.
-DEMO_HOOKS: list[Callable[[Any], None]] = [oauth2_commands.seed_demo_app]
+DEMO_HOOKS: list[Callable[[Any], None]] = [
+    oauth2_commands.seed_demo_app,
+    partial(issues_demo.seed_demo_issues, reporter_email=DEMO_EMAIL),
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
