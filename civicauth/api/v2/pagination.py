@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from litestar import Request
 from litestar.di import Provide
@@ -48,7 +48,9 @@ def page_url(request: Request[Any, Any, Any], base: str, page: int | None) -> st
     """The absolute URL of another page of this request, its other parameters kept."""
     if page is None:
         return None
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in _NOT_CARRIED]
+    # The raw query keeps the client's parameter order.
+    query = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
+    kept = [(k, v) for k, v in query if k not in _NOT_CARRIED]
     return f"{base}{request.url.path}?{urlencode([*kept, ('page', str(page))])}"
 
 
