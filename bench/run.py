@@ -104,17 +104,17 @@ def measure(
     if args.warmup > 0 and scenario.warmup:
         warm = wrk.Load(args.connections, args.threads, args.warmup)
         wrk.run(server.url, request, warm, tmp, scenario.count_statuses)
-    settle(server.url)
+    settle(server)
     load = wrk.Load(args.connections, args.threads, args.duration)
     cpu_before = tree_cpu_seconds(server.pid)
     result = wrk.run(server.url, request, load, tmp, scenario.count_statuses)
     cpu_s = tree_cpu_seconds(server.pid) - cpu_before
-    settle(server.url)
+    settle(server)
     return Outcome(scenario, result, server_cpu_s=cpu_s)
 
 
-def settle(base_url: str) -> None:
-    if not wait_until_idle(base_url):
+def settle(server: Server) -> None:
+    if not wait_until_idle(server):
         print("  warning: the server stayed busy; the next numbers are low", file=sys.stderr)
 
 

@@ -6,7 +6,6 @@ port, and stops it (and only it) when the scenarios that need it are done.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import signal
@@ -23,11 +22,13 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.cpu import tree_cpu_seconds
+
 SERVERS = ("uvicorn", "granian")
 HOST = "127.0.0.1"  # load stays on loopback
 START_TIMEOUT_S = 60.0
 IDLE_TIMEOUT_S = 120.0
-QUIET_S = 0.25  # far below an argon2 backlog, far above an idle health check
+IDLE_CPU_SHARE = 0.1  # far below any load, far above an idle server's housekeeping
 
 
 class ServerError(RuntimeError):
@@ -118,26 +119,25 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None
     raise ServerError(f"server not healthy after {START_TIMEOUT_S:.0f} s:\n{_tail(log)}")
 
 
-async def _round(url: str, probes: int) -> float:
-    """Seconds the slowest of ``probes`` concurrent health checks took."""
-    async with httpx.AsyncClient(timeout=IDLE_TIMEOUT_S) as client:
-        started = time.monotonic()
-        await asyncio.gather(*(client.get(url + "/healthz") for _ in range(probes)))
-        return time.monotonic() - started
-
-
-def wait_until_idle(url: str, probes: int = 8) -> bool:
+def wait_until_idle(
+    server: Server, window_s: float = 0.5, timeout_s: float = IDLE_TIMEOUT_S
+) -> bool:
     """Wait until the server has worked off what the last scenario left queued.
 
-    wrk stops at its deadline but the server goes on with the requests it had
-    accepted (an argon2 backlog takes seconds); ``/healthz`` runs in the same
-    FIFO thread pool, so rounds of concurrent health checks that come back
-    quickly show every worker is free again. False if it never got quiet.
+    wrk stops at its deadline, but the server goes on with the requests it
+    had accepted: an argon2 backlog takes seconds, on some workers only.
+    Asking it over HTTP is misleading (an idle worker wins every accept race),
+    so watch its CPU instead: idle once the whole process tree uses under
+    ``IDLE_CPU_SHARE`` of one core over a window. False if it never does.
     """
-    deadline = time.monotonic() + IDLE_TIMEOUT_S
+    deadline = time.monotonic() + timeout_s
+    before = tree_cpu_seconds(server.pid)
     while time.monotonic() < deadline:
-        if asyncio.run(_round(url, probes)) < QUIET_S:
+        time.sleep(window_s)  # a rate needs an interval to measure over
+        after = tree_cpu_seconds(server.pid)
+        if (after - before) / window_s < IDLE_CPU_SHARE:
             return True
+        before = after
     return False
 
 

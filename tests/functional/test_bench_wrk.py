@@ -56,12 +56,13 @@ def test_a_post_carries_its_body_and_headers(server: LiveServer, tmp_path: Path)
 def test_measure_runs_a_scenario_after_its_probe(server: LiveServer, tmp_path: Path) -> None:
     args = parse_args(["--duration=1", "--warmup=1", "--connections=4", "--threads=1"])
     scenario = next(s for s in by_name(["bearer-garbage"]) if s.name == "bearer-garbage")
-    outcome = measure(Server(server.url, server.process.pid), scenario, FIXTURES, args, tmp_path)
+    bench_server = Server(server.url, server.process.pid)
+    outcome = measure(bench_server, scenario, FIXTURES, args, tmp_path)
     assert outcome.result is not None
     assert outcome.result.statuses == {401: outcome.result.requests}
     assert outcome.cpu_ms is not None
     assert outcome.cpu_ms > 0
-    assert wait_until_idle(server.url)
+    assert wait_until_idle(bench_server)
 
 
 def test_a_scenario_whose_endpoint_is_missing_is_unavailable(
