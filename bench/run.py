@@ -118,11 +118,13 @@ def settle(server: Server) -> None:
         print("  warning: the server stayed busy; the next numbers are low", file=sys.stderr)
 
 
-def run_all(args: argparse.Namespace, env: dict[str, str], fixtures: Fixtures, tmp: Path):  # type: ignore[no-untyped-def]
+def run_all(
+    args: argparse.Namespace, env: dict[str, str], fixtures: Fixtures, tmp: Path
+) -> list[Outcome]:
     """Each server configuration once, its scenarios in registry order."""
     outcomes: dict[str, Outcome] = {}
-    for server, overrides in SERVERS.items():
-        group = [s for s in args.scenarios if s.server == server]
+    for configuration, overrides in SERVERS.items():
+        group = [s for s in args.scenarios if s.server == configuration]
         if not group:
             continue
         with running_server(args.server, args.workers, {**env, **overrides}, tmp) as server:

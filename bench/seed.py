@@ -22,7 +22,7 @@ from bench.server import ServerError, run_cli
 from civicauth.accounts.models import User
 from civicauth.accounts.validation import normalize_email
 from civicauth.clients.models import Client
-from civicauth.db import Database, utcnow
+from civicauth.db import Base, Database, utcnow
 from civicauth.issues.models import Issue
 from civicauth.tokens import secrets
 from civicauth.tokens.models import OAuthToken
@@ -187,11 +187,15 @@ def issue_rows(
     return rows
 
 
+# The Core table (not the mapped class): plain executemany, no ORM bookkeeping.
+ISSUES = Base.metadata.tables[Issue.__tablename__]
+
+
 def insert_issues(db: Database, rows: list[dict[str, Any]], chunk: int = 5000) -> None:
     """Core bulk inserts (executemany), one transaction for the lot."""
     with db.transaction() as session:
         for start in range(0, len(rows), chunk):
-            session.execute(insert(Issue.__table__), rows[start : start + chunk])
+            session.execute(insert(ISSUES), rows[start : start + chunk])
 
 
 def bbox() -> dict[str, float]:

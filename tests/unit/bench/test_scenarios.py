@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from bench.scenarios import SCENARIOS, SERVERS, Unavailable, by_name
+from bench.scenarios import SCENARIOS, SERVERS, Scenario, Unavailable, by_name
 from bench.seed import Fixtures
 
 FIXTURES = Fixtures(
@@ -22,7 +22,7 @@ FIXTURES = Fixtures(
 )
 
 
-def scenario(name: str):  # type: ignore[no-untyped-def]
+def scenario(name: str) -> Scenario:
     return next(s for s in SCENARIOS if s.name == name)
 
 

@@ -79,8 +79,8 @@ def test_only_postgresql_urls_are_taken(tmp_path: Path) -> None:
 
 
 def test_idle_means_no_cpu_and_busy_means_some() -> None:
-    with subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
-                          stdin=subprocess.PIPE) as sleeper:  # fmt: skip
+    sleep = [sys.executable, "-c", "import sys; sys.stdin.read()"]
+    with subprocess.Popen(sleep, stdin=subprocess.PIPE) as sleeper:
         assert server.wait_until_idle(server.Server("", sleeper.pid), window_s=0.2)
         assert sleeper.stdin is not None
         sleeper.stdin.close()
