@@ -43,7 +43,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="bench/run.py", description="Load benchmark of civicauth with wrk, over loopback."
+    )
     parser.add_argument(
         "--database-url",
         help="PostgreSQL server to run on (a scratch "
