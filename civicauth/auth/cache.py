@@ -7,8 +7,11 @@ or a password change in another worker takes effect within that time.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from civicauth.auth.principal import Principal
@@ -55,6 +58,27 @@ class CredentialCache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+class KeyedLocks:
+    """One asyncio lock per key, alive while anyone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, waiters = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, waiters + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, waiters = self._locks[key]
+            if waiters == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, waiters - 1)
 
 
 def now() -> float:

@@ -7,11 +7,12 @@ present but malformed, wrong, or throttled.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from sqlalchemy.orm import Session
 
 from civicauth.accounts import services as accounts
@@ -19,7 +20,7 @@ from civicauth.accounts.audit import record_event
 from civicauth.accounts.passwords import Passwords
 from civicauth.accounts.validation import normalize_email
 from civicauth.auth import errors
-from civicauth.auth.cache import CredentialCache, Entry, now
+from civicauth.auth.cache import CredentialCache, Entry, KeyedLocks, now
 from civicauth.auth.credentials import BasicCredentials, BearerCredentials, Credentials
 from civicauth.auth.principal import ALL_SCOPES, Method, Principal
 from civicauth.auth.throttle import FailedAuthThrottle
@@ -88,6 +89,8 @@ class Resolver:
         self.passwords = passwords
         self.throttle = throttle
         self.cache = CredentialCache()
+        self._locks = KeyedLocks()
+        self._hash_slots: CapacityLimiter | None = None
         self._key = secret_key.encode()
         self._fresh_for = fresh_for
         self._credential_ttl = credential_ttl
@@ -103,13 +106,40 @@ class Resolver:
 
     # -- Basic -------------------------------------------------------------
 
+    @property
+    def hash_slots(self) -> CapacityLimiter:
+        """How many argon2 verifications run at once in this process: one per
+        core, so a flood of wrong passwords queues instead of taking every
+        thread and 64 MiB of memory per hash."""
+        if self._hash_slots is None:
+            self._hash_slots = CapacityLimiter(os.cpu_count() or 2)
+        return self._hash_slots
+
+    def _fresh(self, key: str) -> Principal | None:
+        entry = self.cache.get(key)
+        if entry is not None and now() < entry.fresh_until:
+            return entry.principal
+        return None
+
     async def _basic(self, credentials: BasicCredentials, address: str) -> Principal:
         account = normalize_email(credentials.username)
         key = secrets.keyed_digest(self._key, "basic", account, credentials.password)
+        if (principal := self._fresh(key)) is not None:
+            return principal
+        # One slow path per account at a time in this process: a burst of
+        # guesses cannot all slip past the throttle before the first failure
+        # is counted, and a burst of good requests pays argon2 (or the
+        # revalidation) once rather than once each.
+        async with self._locks.hold("account:" + account):
+            if (principal := self._fresh(key)) is not None:
+                return principal
+            return await self._basic_slow(credentials, account, key, address)
+
+    async def _basic_slow(
+        self, credentials: BasicCredentials, account: str, key: str, address: str
+    ) -> Principal:
         entry = self.cache.get(key)
         moment = now()
-        if entry is not None and moment < entry.fresh_until:
-            return entry.principal
         # A throttled account is refused even with the right password.
         if (wait := await self.throttle.retry_after(account, address)) is not None:
             raise errors.throttled(wait)
@@ -125,7 +155,9 @@ class Resolver:
                 self._remember(key, snapshot, verified_at=entry.verified_at)
                 return snapshot.principal
             self.cache.drop(key)
-        verified = await to_thread.run_sync(self._verify_password, credentials, address)
+        verified = await to_thread.run_sync(
+            self._verify_password, credentials, address, limiter=self.hash_slots
+        )
         if verified is None:
             await self.throttle.record_failure(account, address)
             self.cache.forget_account(account)
@@ -165,14 +197,17 @@ class Resolver:
         if kind not in (secrets.Kind.ACCESS, secrets.Kind.PERSONAL):
             raise errors.invalid_token()
         key = "bearer:" + secrets.digest(token)
-        entry = self.cache.get(key)
-        if entry is not None and now() < entry.fresh_until:
-            return entry.principal
-        verified = await to_thread.run_sync(self._lookup_token, token, kind)
-        if verified is None:
-            self.cache.drop(key)
-            raise errors.invalid_token()
-        self._remember(key, verified, verified_at=now())
+        if (principal := self._fresh(key)) is not None:
+            return principal
+        # Requests that find the entry stale together do one lookup, not one each.
+        async with self._locks.hold(key):
+            if (principal := self._fresh(key)) is not None:
+                return principal
+            verified = await to_thread.run_sync(self._lookup_token, token, kind)
+            if verified is None:
+                self.cache.drop(key)
+                raise errors.invalid_token()
+            self._remember(key, verified, verified_at=now())
         return verified.principal
 
     def _lookup_token(self, token: str, kind: secrets.Kind) -> _Verified | None:

@@ -59,7 +59,12 @@ async def login(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
         minutes = max(1, round(wait / 60))
         return again(f"Too many failed attempts. Try again in about {minutes} minute(s).", 429)
     user = await to_thread.run_sync(
-        _authenticate, ctx, fields["email"], fields["password"], address
+        _authenticate,
+        ctx,
+        fields["email"],
+        fields["password"],
+        address,
+        limiter=ctx.resolver.hash_slots,
     )
     if user is None:
         await ctx.throttle.record_failure(account, address)
