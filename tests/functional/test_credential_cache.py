@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 import httpx
+import pytest
 
 
 @pytest.fixture
