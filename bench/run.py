@@ -8,7 +8,6 @@ time per scenario, prints a table and writes ``bench/results/latest.json``.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import platform
 import sys
@@ -54,7 +53,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--redis-url", help="Redis for the rate limits (default: per-worker memory)"
     )
-    parser.add_argument("--server", choices=SERVER_KINDS, default="uvicorn")
+    parser.add_argument("--server", choices=SERVER_KINDS, default="granian")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured seconds before each")
@@ -164,8 +163,6 @@ def metadata(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
 def bench(args: argparse.Namespace) -> int:
     args.load_before = os.getloadavg()
     wrk.find_wrk()
-    if args.server == "granian" and importlib.util.find_spec("granian") is None:
-        raise ServerError("granian is not installed: pip install -c constraints.txt -e '.[bench]'")
     with (
         tempfile.TemporaryDirectory(prefix="civicauth-bench-") as tmp_name,
         scratch_database(args.database_url, Path(tmp_name)) as database_url,

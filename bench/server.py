@@ -93,15 +93,11 @@ def free_port() -> int:
 
 
 def server_argv(kind: str, port: int, workers: int) -> list[str]:
-    """The command line that serves the app with uvicorn (through ``civicauth
-    serve``, as in production) or granian (its own CLI, on the same factory)."""
+    """The command line that serves the app as in production: ``civicauth serve``."""
+    if kind not in SERVERS:
+        raise ServerError(f"unknown server {kind!r}; choose from {', '.join(SERVERS)}")
     common = f"--host {HOST} --port {port} --workers {workers} --no-access-log --log-level warning"
-    if kind == "uvicorn":
-        return [sys.executable, "-m", "civicauth", "serve", *common.split()]
-    if kind == "granian":
-        factory = ["--interface", "asgi", "--factory", "civicauth.app:create_app"]
-        return [sys.executable, "-m", "granian", *common.split(), *factory]
-    raise ServerError(f"unknown server {kind!r}; choose from {', '.join(SERVERS)}")
+    return [sys.executable, "-m", "civicauth", "serve", "--server", kind, *common.split()]
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:

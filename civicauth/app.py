@@ -9,10 +9,12 @@ from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from civicauth.accounts.passwords import Passwords
 from civicauth.api.v2.errors import http_exception
@@ -129,6 +131,16 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
+def forwarded_headers(settings: Settings) -> list[DefineMiddleware]:
+    """Behind a TLS-terminating proxy: the scheme and client address it
+    forwards (X-Forwarded-Proto / -For), trusted only from its addresses.
+    Authlib then sees the https URL the client used."""
+    if not settings.trust_forwarded:
+        return []
+    hosts = [host.strip() for host in settings.forwarded_allow_ips.split(",") if host.strip()]
+    return [DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=hosts)]
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
     ctx = build_context(settings)
@@ -150,7 +162,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             openapi_json,
             *web_routes(),
         ],
-        middleware=[web.session.middleware],
+        middleware=[*forwarded_headers(settings), web.session.middleware],
         csrf_config=web.csrf,
         template_config=web.templates,
         plugins=[web.flash],

@@ -56,9 +56,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+APP_FACTORY = "civicauth.app:create_app"
 
+
+def cmd_serve(args: argparse.Namespace) -> int:
     from civicauth.db.migrate import upgrade
 
     settings = _load_settings()
@@ -67,17 +68,45 @@ def cmd_serve(args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     # Resolve the key once so every worker signs with the same one.
     os.environ["CIVICAUTH_SECRET_KEY"] = settings.resolved_secret_key()
+    server = args.server or settings.server
+    if server == "granian":
+        _serve_granian(args)
+    else:
+        _serve_uvicorn(args)
+    return 0
+
+
+def _serve_granian(args: argparse.Namespace) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    Granian(
+        APP_FACTORY,
+        factory=True,
+        interface=Interfaces.ASGI,
+        address=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=LogLevels(args.log_level),
+        log_access=args.access_log,
+    ).serve()
+
+
+def _serve_uvicorn(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    # Forwarded headers are handled by the app itself (create_app), for either server.
     uvicorn.run(
-        "civicauth.app:create_app",
+        APP_FACTORY,
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=settings.trust_forwarded,
+        proxy_headers=False,
         log_level=args.log_level,
         access_log=args.access_log,
     )
-    return 0
 
 
 def _format_errors(exc: ValidationFailed) -> str:
@@ -137,7 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--server", choices=("granian", "uvicorn"), help="default: CIVICAUTH_SERVER")
+    serve.add_argument(
+        "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
+    )
     serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
     serve.set_defaults(func=cmd_serve)
 

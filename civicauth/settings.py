@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from limits import parse_many
 from pydantic import Field, field_validator
@@ -40,8 +41,12 @@ class Settings(BaseSettings):
     argon2_memory_cost: int = Field(65536, ge=8)
     argon2_parallelism: int = Field(4, ge=1)
 
-    # Behind a TLS-terminating proxy, trust X-Forwarded-Proto / -For.
+    # Behind a TLS-terminating proxy, take the scheme and client address from
+    # X-Forwarded-Proto / -For, when the request comes from these addresses.
     trust_forwarded: bool = False
+    forwarded_allow_ips: str = "127.0.0.1"
+    # The HTTP server of ``civicauth serve``: granian measured faster here.
+    server: Literal["granian", "uvicorn"] = "granian"
 
     @field_validator("failed_auth_limit_account", "failed_auth_limit_address")
     @classmethod

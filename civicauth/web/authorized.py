@@ -56,7 +56,7 @@ async def revoke_application(
     user = await to_thread.run_sync(signed_in_user, request, ctx)
     if user is None:
         return to_sign_in(request)
-    address = client_address(request, ctx.settings.trust_forwarded)
+    address = client_address(request)
 
     def revoke() -> str:
         with ctx.db.transaction() as session:

@@ -49,7 +49,7 @@ def _authenticate(ctx: AppContext, email: str, password: str, address: str) -> U
 async def login(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
     fields = await form_fields(request, "email", "password", "next")
     target = safe_next(fields["next"])
-    address = client_address(request, ctx.settings.trust_forwarded)
+    address = client_address(request)
     account = normalize_email(fields["email"])
 
     def again(error: str, status: int) -> Template:

@@ -85,7 +85,7 @@ async def security_action(request: AnyRequest, ctx: AppContext) -> Template | Re
 
 async def change_password(request: AnyRequest, ctx: AppContext, user: User) -> Template | Redirect:
     fields = await form_fields(request, "current_password", "password", "password_confirmation")
-    address = client_address(request, ctx.settings.trust_forwarded)
+    address = client_address(request)
     account = normalize_email(user.email)
 
     async def again(errors: dict[str, list[str]], status: int) -> Template:
@@ -130,7 +130,7 @@ async def change_password(request: AnyRequest, ctx: AppContext, user: User) -> T
 async def create_token(request: AnyRequest, ctx: AppContext, user: User) -> Template | Redirect:
     fields = await form_fields(request, "name", "expires_in")
     scopes = await form_choices(request, "scopes")
-    address = client_address(request, ctx.settings.trust_forwarded)
+    address = client_address(request)
 
     def create() -> str:
         with ctx.db.transaction() as session:
@@ -161,7 +161,7 @@ async def create_token(request: AnyRequest, ctx: AppContext, user: User) -> Temp
 
 async def revoke_token(request: AnyRequest, ctx: AppContext, user: User) -> Template | Redirect:
     token_id = (await form_fields(request, "token_id"))["token_id"]
-    address = client_address(request, ctx.settings.trust_forwarded)
+    address = client_address(request)
 
     def revoke() -> str:
         with ctx.db.transaction() as session:

@@ -18,7 +18,7 @@ def api_info() -> dict[str, object]:
 
 
 def api_router(ctx: AppContext, extra: list[ControllerRouterHandler] | None = None) -> Router:
-    middleware = authentication_middleware(ctx.resolver, ctx.settings.trust_forwarded)
+    middleware = authentication_middleware(ctx.resolver)
     return Router(
         "/api/v2",
         route_handlers=[*users.ROUTES, *issues.ROUTES, *(extra or [])],
