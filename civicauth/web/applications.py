@@ -28,10 +28,9 @@ from civicauth.web.application_form import (
     read_application_form,
     values_of,
 )
-from civicauth.web.guard import not_found, to_sign_in
+from civicauth.web.guard import not_found
 from civicauth.web.render import page
 from civicauth.web.reveal import reveal_once, take_revealed
-from civicauth.web.session import signed_in_user
 
 AnyRequest = Request[Any, Any, Any]
 HERE = "/oauth/applications"
@@ -50,6 +49,17 @@ def _with_own(ctx: AppContext, user: User, client_id: str, work: Callable[[Any, 
         return work(session, portal.own_application(session, user.id, client_id))
 
 
+def _own_page(
+    ctx: AppContext, user: User, client_id: str, render: Callable[[Client], Template]
+) -> Template:
+    """``render(client)`` for the user's own application; 404 for anyone else's."""
+    try:
+        client = _with_own(ctx, user, client_id, lambda _, found: found)
+    except NotFound:
+        return not_found(user, "application")
+    return render(client)
+
+
 def _form_page(
     user: User,
     client: Client | None,
@@ -62,28 +72,21 @@ def _form_page(
 
 
 @get(HERE, sync_to_thread=True, include_in_schema=False)
-def applications_page(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
-    user = signed_in_user(request, ctx)
-    if user is None:
-        return to_sign_in(request)
+def applications_page(ctx: AppContext, user: User) -> Template:
     with ctx.db.read() as session:
         apps = portal.applications_of(session, user.id)
     return page("applications.html", user=user, apps=apps, is_pending=is_pending)
 
 
-@get(HERE + "/new", sync_to_thread=True, include_in_schema=False)
-def new_application_page(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
-    user = signed_in_user(request, ctx)
-    if user is None:
-        return to_sign_in(request)
+@get(HERE + "/new", sync_to_thread=False, include_in_schema=False)
+def new_application_page(user: User) -> Template:
     return _form_page(user, None, blank_values())
 
 
 @post(HERE, include_in_schema=False)
-async def create_application(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
-    user = await to_thread.run_sync(signed_in_user, request, ctx)
-    if user is None:
-        return to_sign_in(request)
+async def create_application(
+    request: AnyRequest, ctx: AppContext, user: User
+) -> Template | Redirect:
     form = await read_application_form(request)
 
     def register() -> tuple[str, str | None]:
@@ -106,47 +109,31 @@ async def create_application(request: AnyRequest, ctx: AppContext) -> Template |
 
 
 @get(APP, sync_to_thread=True, include_in_schema=False)
-def application_page(request: AnyRequest, ctx: AppContext, client_id: str) -> Template | Redirect:
-    user = signed_in_user(request, ctx)
-    if user is None:
-        return to_sign_in(request)
-    try:
-        client = _with_own(ctx, user, client_id, lambda _, found: found)
-    except NotFound:
-        return not_found(user, "application")
-    return page(
-        "application.html",
-        user=user,
-        client=client,
-        pending=is_pending(client),
-        secret=take_revealed(request, _secret_label(client.client_id)),
-        implicit_warning=GRANT_HINTS["implicit"],
-        authorize_url=ctx.settings.issuer + "/oauth/authorize",
-        token_url=ctx.settings.issuer + "/oauth/token",
-    )
+def application_page(request: AnyRequest, ctx: AppContext, user: User, client_id: str) -> Template:
+    def render(client: Client) -> Template:
+        return page(
+            "application.html",
+            user=user,
+            client=client,
+            pending=is_pending(client),
+            secret=take_revealed(request, _secret_label(client.client_id)),
+            implicit_warning=GRANT_HINTS["implicit"],
+            authorize_url=ctx.settings.issuer + "/oauth/authorize",
+            token_url=ctx.settings.issuer + "/oauth/token",
+        )
+
+    return _own_page(ctx, user, client_id, render)
 
 
 @get(APP + "/edit", sync_to_thread=True, include_in_schema=False)
-def edit_application_page(
-    request: AnyRequest, ctx: AppContext, client_id: str
-) -> Template | Redirect:
-    user = signed_in_user(request, ctx)
-    if user is None:
-        return to_sign_in(request)
-    try:
-        client = _with_own(ctx, user, client_id, lambda _, found: found)
-    except NotFound:
-        return not_found(user, "application")
-    return _form_page(user, client, values_of(client))
+def edit_application_page(ctx: AppContext, user: User, client_id: str) -> Template:
+    return _own_page(ctx, user, client_id, lambda c: _form_page(user, c, values_of(c)))
 
 
 @post(APP + "/edit", include_in_schema=False)
 async def update_application(
-    request: AnyRequest, ctx: AppContext, client_id: str
+    request: AnyRequest, ctx: AppContext, user: User, client_id: str
 ) -> Template | Redirect:
-    user = await to_thread.run_sync(signed_in_user, request, ctx)
-    if user is None:
-        return to_sign_in(request)
     form = await read_application_form(request)
 
     def update(session: Any, client: Client) -> Client:
@@ -165,11 +152,8 @@ async def update_application(
 
 @post(APP + "/secret", include_in_schema=False)
 async def rotate_application_secret(
-    request: AnyRequest, ctx: AppContext, client_id: str
+    request: AnyRequest, ctx: AppContext, user: User, client_id: str
 ) -> Template | Redirect:
-    user = await to_thread.run_sync(signed_in_user, request, ctx)
-    if user is None:
-        return to_sign_in(request)
     try:
         secret = await to_thread.run_sync(_with_own, ctx, user, client_id, rotate_secret)
     except (NotFound, ValidationFailed):
@@ -181,27 +165,16 @@ async def rotate_application_secret(
 
 
 @get(APP + "/delete", sync_to_thread=True, include_in_schema=False)
-def confirm_delete_page(
-    request: AnyRequest, ctx: AppContext, client_id: str
-) -> Template | Redirect:
-    user = signed_in_user(request, ctx)
-    if user is None:
-        return to_sign_in(request)
-    try:
-        client = _with_own(ctx, user, client_id, lambda _, found: found)
-    except NotFound:
-        return not_found(user, "application")
-    return page("application_delete.html", user=user, client=client)
+def confirm_delete_page(ctx: AppContext, user: User, client_id: str) -> Template:
+    return _own_page(
+        ctx, user, client_id, lambda c: page("application_delete.html", user=user, client=c)
+    )
 
 
 @post(APP + "/delete", include_in_schema=False)
 async def delete_application(
-    request: AnyRequest, ctx: AppContext, client_id: str
+    request: AnyRequest, ctx: AppContext, user: User, client_id: str
 ) -> Template | Redirect:
-    user = await to_thread.run_sync(signed_in_user, request, ctx)
-    if user is None:
-        return to_sign_in(request)
-
     def delete(session: Any, client: Client) -> str:
         name = client.name
         portal.delete_application(session, client)

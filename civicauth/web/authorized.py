@@ -7,40 +7,32 @@ from typing import Any
 
 from anyio import to_thread
 from litestar import Request, get, post
-from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from civicauth.accounts.audit import record_event
+from civicauth.accounts.models import User
 from civicauth.clients.scopes import SCOPES
 from civicauth.context import AppContext
 from civicauth.errors import NotFound
 from civicauth.tokens import authorized
 from civicauth.web.forms import client_address
-from civicauth.web.guard import not_found, to_sign_in
+from civicauth.web.guard import not_found
 from civicauth.web.render import page
-from civicauth.web.session import signed_in_user
+from civicauth.web.revoked import back_after_revoking
 
 AnyRequest = Request[Any, Any, Any]
 HERE = "/oauth/authorized_applications"
 
 
 @get(HERE, sync_to_thread=True, include_in_schema=False)
-def authorized_applications_page(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
-    user = signed_in_user(request, ctx)
-    if user is None:
-        return to_sign_in(request)
+def authorized_applications_page(ctx: AppContext, user: User) -> Template:
     with ctx.db.read() as session:
         apps = authorized.authorized_applications(session, user.id)
     return page("authorized_applications.html", user=user, apps=apps, scopes=SCOPES)
 
 
 @get(HERE + "/{client_id:str}/revoke", sync_to_thread=True, include_in_schema=False)
-def confirm_revoke_page(
-    request: AnyRequest, ctx: AppContext, client_id: str
-) -> Template | Redirect:
-    user = signed_in_user(request, ctx)
-    if user is None:
-        return to_sign_in(request)
+def confirm_revoke_page(ctx: AppContext, user: User, client_id: str) -> Template:
     try:
         with ctx.db.read() as session:
             app = authorized.find_authorized_application(session, user.id, client_id)
@@ -51,11 +43,8 @@ def confirm_revoke_page(
 
 @post(HERE + "/{client_id:str}/revoke", include_in_schema=False)
 async def revoke_application(
-    request: AnyRequest, ctx: AppContext, client_id: str
+    request: AnyRequest, ctx: AppContext, user: User, client_id: str
 ) -> Template | Redirect:
-    user = await to_thread.run_sync(signed_in_user, request, ctx)
-    if user is None:
-        return to_sign_in(request)
     address = client_address(request)
 
     def revoke() -> str:
@@ -75,11 +64,7 @@ async def revoke_application(
         name = await to_thread.run_sync(revoke)
     except NotFound:
         return not_found(user, "authorized application")
-    # At once in this process; every other worker asks the database again
-    # within a second (auth/cache.py), and finds the tokens revoked.
-    ctx.forget_user(user.id)
-    flash(request, f"{name} can no longer act for you.", category="success")
-    return Redirect(HERE, status_code=303)
+    return back_after_revoking(request, ctx, user.id, f"{name} can no longer act for you.", HERE)
 
 
 ROUTES = [authorized_applications_page, confirm_revoke_page, revoke_application]

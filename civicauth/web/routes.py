@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.static_files import create_static_files_router
@@ -15,6 +16,7 @@ from litestar.types import ControllerRouterHandler
 from civicauth.settings import Settings
 from civicauth.web import applications, authorized, login, security
 from civicauth.web.config import HERE, csrf_config, session_config, template_config
+from civicauth.web.guard import SignInRequired, signed_in_page_user, to_sign_in
 
 
 class WebConfig:
@@ -38,6 +40,9 @@ def web_routes(extra: list[ControllerRouterHandler] | None = None) -> list[Contr
             *applications.ROUTES,
             *(extra or []),
         ],
+        # A handler that declares ``user`` is for signed-in users only.
+        dependencies={"user": Provide(signed_in_page_user, sync_to_thread=True)},
+        exception_handlers={SignInRequired: to_sign_in},
         include_in_schema=False,
     )
     return [static, pages]

@@ -24,10 +24,11 @@ from civicauth.context import AppContext
 from civicauth.errors import NotFound, ValidationFailed
 from civicauth.tokens import personal
 from civicauth.web.forms import client_address, form_choices, form_fields
-from civicauth.web.guard import bad_request, not_found, to_sign_in
+from civicauth.web.guard import bad_request, not_found
 from civicauth.web.render import page
 from civicauth.web.reveal import reveal_once, take_revealed
-from civicauth.web.session import refresh_stamp, signed_in_user
+from civicauth.web.revoked import back_after_revoking
+from civicauth.web.session import refresh_stamp
 
 AnyRequest = Request[Any, Any, Any]
 Action = Callable[[AnyRequest, AppContext, User], Awaitable[Template | Redirect]]
@@ -65,18 +66,12 @@ def render_security(
 
 
 @get(HERE, sync_to_thread=True, include_in_schema=False)
-def security_page(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
-    user = signed_in_user(request, ctx)
-    if user is None:
-        return to_sign_in(request)
+def security_page(request: AnyRequest, ctx: AppContext, user: User) -> Template:
     return render_security(request, ctx, user)
 
 
 @post(HERE, include_in_schema=False)
-async def security_action(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
-    user = await to_thread.run_sync(signed_in_user, request, ctx)
-    if user is None:
-        return to_sign_in(request)
+async def security_action(request: AnyRequest, ctx: AppContext, user: User) -> Template | Redirect:
     action = ACTIONS.get((await form_fields(request, "action"))["action"])
     if action is None:
         return bad_request(user, "That form asked for something this page does not do.")
@@ -119,12 +114,11 @@ async def change_password(request: AnyRequest, ctx: AppContext, user: User) -> T
         if "current_password" in exc.errors:
             await ctx.throttle.record_failure(account, address)
         return await again(exc.errors, 422)
-    # The new stamp ends every other session; this process forgets the cached
-    # Basic credentials at once, the other workers within a second.
-    ctx.forget_user(changed.id)
+    # The new stamp ends every other session; this one is given it and stays
+    # signed in. Cached Basic credentials end too (back_after_revoking).
     refresh_stamp(request, changed)
-    flash(request, "Your password is changed. Other sessions are signed out.", category="success")
-    return Redirect(HERE, status_code=303)
+    changed_message = "Your password is changed. Other sessions are signed out."
+    return back_after_revoking(request, ctx, changed.id, changed_message, HERE)
 
 
 async def create_token(request: AnyRequest, ctx: AppContext, user: User) -> Template | Redirect:
@@ -176,10 +170,7 @@ async def revoke_token(request: AnyRequest, ctx: AppContext, user: User) -> Temp
         name = await to_thread.run_sync(revoke)
     except NotFound:
         return not_found(user, "token")
-    # At once in this process; other workers re-check within a second.
-    ctx.forget_user(user.id)
-    flash(request, f"Token “{name}” is revoked.", category="success")
-    return Redirect(HERE, status_code=303)
+    return back_after_revoking(request, ctx, user.id, f"Token “{name}” is revoked.", HERE)
 
 
 ACTIONS: dict[str, Action] = {
