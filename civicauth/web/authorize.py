@@ -64,19 +64,21 @@ def _answer(
     return page("authorize.html", consent=outcome, action=action, user=user)
 
 
-async def _read(request: AnyRequest) -> OAuthInput | ErrorPage:
+async def _read(request: AnyRequest, ctx: AppContext) -> tuple[OAuthInput | ErrorPage, User | None]:
+    """The request's parameters (or the page that refuses them) and who is
+    signed in (shown on either page)."""
     try:
-        return await read_input(request)
+        inp: OAuthInput | ErrorPage = await read_input(request)
     except MalformedRequest as exc:
-        return ErrorPage(400, "invalid_request", str(exc))
+        inp = ErrorPage(400, "invalid_request", str(exc))
+    return inp, await to_thread.run_sync(signed_in_user, request, ctx)
 
 
 @get(AUTHORIZE_PATH, include_in_schema=False)
 async def authorize_page(
     request: AnyRequest, ctx: AppContext, oauth2: Authorizer
 ) -> Response[Any] | Template:
-    inp = await _read(request)
-    user = await to_thread.run_sync(signed_in_user, request, ctx)
+    inp, user = await _read(request, ctx)
     if isinstance(inp, ErrorPage):
         return _error_page(inp, user)
     user_id = user.id if user else None
@@ -88,8 +90,7 @@ async def authorize_page(
 async def authorize_decision(
     request: AnyRequest, ctx: AppContext, oauth2: Authorizer
 ) -> Response[Any] | Template:
-    inp = await _read(request)
-    user = await to_thread.run_sync(signed_in_user, request, ctx)
+    inp, user = await _read(request, ctx)
     if isinstance(inp, ErrorPage):
         return _error_page(inp, user)
     if user is None:
