@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civicauth.clients.models import Client
-from civicauth.clients.scopes import scope_list
 from civicauth.clients.services import (
     APPROVED,
     PENDING,
     Registration,
+    apply_registration,
     find_client,
     register_client,
     registration_errors,
@@ -68,20 +68,7 @@ def update_application(session: Session, client: Client, reg: Registration) -> C
     reg = replace(reg, is_public=client.is_public)
     if errors := registration_errors(reg):
         raise ValidationFailed(errors)
-    for name in (
-        "name",
-        "organization",
-        "technical_contact_name",
-        "technical_contact_email",
-        "technical_contact_phone",
-        "admin_contact_name",
-        "admin_contact_email",
-        "admin_contact_phone",
-    ):
-        setattr(client, name, getattr(reg, name).strip())
-    client.redirect_uris = list(dict.fromkeys(reg.redirect_uris))
-    client.grant_types = " ".join(dict.fromkeys(reg.grant_types))
-    client.scopes = " ".join(scope_list(reg.scopes))
+    apply_registration(client, reg)
     session.flush()
     return client
 

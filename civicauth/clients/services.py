@@ -28,6 +28,17 @@ MAX_REDIRECT_URIS = 10
 MAX_URI_LENGTH = 2000
 _PHONE = re.compile(r"\+?[0-9][0-9 ().\-/x]{2,39}")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*")
+# The seed's items that are plain text: name, organization, the two contacts.
+TEXT_FIELDS = (
+    "name",
+    "organization",
+    "technical_contact_name",
+    "technical_contact_email",
+    "technical_contact_phone",
+    "admin_contact_name",
+    "admin_contact_email",
+    "admin_contact_phone",
+)
 
 
 @dataclass
@@ -145,6 +156,16 @@ def registration_errors(reg: Registration) -> dict[str, list[str]]:
     return {name: messages for name, messages in checks.items() if messages}
 
 
+def apply_registration(client: Client, reg: Registration) -> None:
+    """Write a valid registration's details onto ``client``, trimmed and
+    without repeats (whether it is public is set once, at registration)."""
+    for name in TEXT_FIELDS:
+        setattr(client, name, getattr(reg, name).strip())
+    client.redirect_uris = list(dict.fromkeys(reg.redirect_uris))
+    client.grant_types = " ".join(dict.fromkeys(reg.grant_types))
+    client.scopes = " ".join(scope_list(reg.scopes))
+
+
 def register_client(
     session: Session, reg: Registration, *, status: str = APPROVED, owner_id: int | None = None
 ) -> tuple[Client, str | None]:
@@ -156,21 +177,11 @@ def register_client(
     client = Client(
         client_id=secrets.new_client_id(),
         client_secret_digest=secrets.digest(secret) if secret else None,
-        name=reg.name.strip(),
-        organization=reg.organization.strip(),
-        technical_contact_name=reg.technical_contact_name.strip(),
-        technical_contact_email=reg.technical_contact_email.strip(),
-        technical_contact_phone=reg.technical_contact_phone.strip(),
-        admin_contact_name=reg.admin_contact_name.strip(),
-        admin_contact_email=reg.admin_contact_email.strip(),
-        admin_contact_phone=reg.admin_contact_phone.strip(),
-        redirect_uris=list(dict.fromkeys(reg.redirect_uris)),
         is_public=reg.is_public,
-        grant_types=" ".join(dict.fromkeys(reg.grant_types)),
-        scopes=" ".join(scope_list(reg.scopes)),
         status=status,
         owner_id=owner_id,
     )
+    apply_registration(client, reg)
     session.add(client)
     session.flush()
     return client, secret

@@ -9,20 +9,14 @@ from litestar import Request
 
 from civicauth.clients.models import Client
 from civicauth.clients.scopes import SCOPES, scope_list
-from civicauth.clients.services import DEFAULT_GRANT_TYPES, GRANT_TYPES, Registration
+from civicauth.clients.services import (
+    DEFAULT_GRANT_TYPES,
+    GRANT_TYPES,
+    TEXT_FIELDS,
+    Registration,
+)
 from civicauth.web.forms import form_choices, form_fields
 
-# The seed's five items: name, organization, two contacts, callback URIs.
-TEXT_FIELDS = (
-    "name",
-    "organization",
-    "technical_contact_name",
-    "technical_contact_email",
-    "technical_contact_phone",
-    "admin_contact_name",
-    "admin_contact_email",
-    "admin_contact_phone",
-)
 CLIENT_TYPES = ("confidential", "public")
 # What each grant type means for the developer choosing it. Implicit is
 # weaker (RFC 9700 §2.1.2): the token travels in the URL fragment, where
