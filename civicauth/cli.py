@@ -14,12 +14,10 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from civicauth.errors import CivicAuthError, ValidationFailed
 from civicauth.issues import demo as issues_demo
 from civicauth.oauth2 import commands as oauth2_commands
-from civicauth.settings import Settings
+from civicauth.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from civicauth.context import AppContext
@@ -32,15 +30,6 @@ class UsageError(Exception):
     """Bad input to a command: one line on stderr, exit 2."""
 
 
-def _load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = "CIVICAUTH_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise UsageError(f"invalid setting {field}: {first['msg']}") from None
-
-
 def _context(settings: Settings) -> AppContext:
     from civicauth.app import build_context
 
@@ -50,7 +39,7 @@ def _context(settings: Settings) -> AppContext:
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from civicauth.db.migrate import upgrade
 
-    settings = _load_settings()
+    settings = load_settings()
     upgrade(settings.database_url)
     print("database is up to date")
     return 0
@@ -62,7 +51,7 @@ APP_FACTORY = "civicauth.app:create_app"
 def cmd_serve(args: argparse.Namespace) -> int:
     from civicauth.db.migrate import upgrade
 
-    settings = _load_settings()
+    settings = load_settings()
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     upgrade(settings.database_url)
@@ -116,7 +105,7 @@ def _format_errors(exc: ValidationFailed) -> str:
 def cmd_users_create(args: argparse.Namespace) -> int:
     from civicauth.accounts.services import register_user
 
-    ctx = _context(_load_settings())
+    ctx = _context(load_settings())
     with ctx.db.transaction() as session:
         user = register_user(
             session, ctx.passwords, name=args.name, email=args.email, password=args.password
@@ -132,7 +121,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Seed the demo user (if missing) and print how to call the API."""
     from civicauth.accounts.services import find_by_email, register_user
 
-    settings = _load_settings()
+    settings = load_settings()
     ctx = _context(settings)
     with ctx.db.transaction() as session:
         if find_by_email(session, DEMO_EMAIL) is None:

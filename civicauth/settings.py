@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Literal
 
 from limits import parse_many
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from civicauth.errors import CivicAuthError
 
 
 class Settings(BaseSettings):
@@ -78,3 +80,14 @@ class Settings(BaseSettings):
             path.chmod(0o600)
         self.secret_key = path.read_text().strip()
         return self.secret_key
+
+
+def load_settings() -> Settings:
+    """The settings, for a command: a bad variable is a CivicAuthError whose
+    one line names it (the command prints it and exits non-zero)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "CIVICAUTH_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise CivicAuthError(f"invalid setting {name}: {first['msg']}") from None

@@ -6,20 +6,21 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
-from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 import civicauth.models  # noqa: F401  (every table known, for foreign keys)
 from civicauth.clients import services as clients
 from civicauth.clients.models import Client
 from civicauth.clients.services import Registration
 from civicauth.db import Database
-from civicauth.errors import CivicAuthError
 from civicauth.oauth2.metadata import AUTHORIZE_PATH, DEMO_CALLBACK_PATH, TOKEN_PATH
-from civicauth.settings import Settings
+from civicauth.settings import load_settings
 from civicauth.tokens.codes import purge_codes
 from civicauth.tokens.oauth_tokens import purge_tokens
 
@@ -27,13 +28,15 @@ DEMO_APP_NAME = "civicauth demo app"
 DEMO_ORGANIZATION = "civicauth"
 
 
-def _settings() -> Settings:
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    """One transaction on the configured database, for one command."""
+    db = Database(load_settings().database_url)
     try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "CIVICAUTH_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise CivicAuthError(f"invalid setting {name}: {first['msg']}") from None
+        with db.transaction() as session:
+            yield session
+    finally:
+        db.dispose()
 
 
 def _grant_types(value: str) -> list[str]:
@@ -58,13 +61,9 @@ def _registration(args: argparse.Namespace) -> Registration:
 
 
 def cmd_apps_create(args: argparse.Namespace) -> int:
-    db = Database(_settings().database_url)
-    try:
-        with db.transaction() as session:
-            client, secret = clients.register_client(session, _registration(args))
-            client_id = client.client_id
-    finally:
-        db.dispose()
+    with _transaction() as session:
+        client, secret = clients.register_client(session, _registration(args))
+        client_id = client.client_id
     if args.json:
         print(json.dumps({"client_id": client_id, "client_secret": secret}))
         return 0
@@ -79,32 +78,24 @@ def cmd_apps_create(args: argparse.Namespace) -> int:
 
 
 def cmd_apps_approve(args: argparse.Namespace) -> int:
-    db = Database(_settings().database_url)
-    try:
-        with db.transaction() as session:
-            client = clients.approve_client(session, args.client_id)
-            print(f"approved {client.name} ({client.organization}), client_id {client.client_id}")
-            print(
-                f"technical contact: {client.technical_contact_name} "
-                f"<{client.technical_contact_email}>, {client.technical_contact_phone}"
-            )
-            print(
-                f"administrative contact: {client.admin_contact_name} "
-                f"<{client.admin_contact_email}>, {client.admin_contact_phone}"
-            )
-    finally:
-        db.dispose()
+    with _transaction() as session:
+        client = clients.approve_client(session, args.client_id)
+        print(f"approved {client.name} ({client.organization}), client_id {client.client_id}")
+        print(
+            f"technical contact: {client.technical_contact_name} "
+            f"<{client.technical_contact_email}>, {client.technical_contact_phone}"
+        )
+        print(
+            f"administrative contact: {client.admin_contact_name} "
+            f"<{client.admin_contact_email}>, {client.admin_contact_phone}"
+        )
     return 0
 
 
 def cmd_tokens_purge(args: argparse.Namespace) -> int:
-    db = Database(_settings().database_url)
-    try:
-        with db.transaction() as session:
-            tokens = purge_tokens(session)
-            codes = purge_codes(session)
-    finally:
-        db.dispose()
+    with _transaction() as session:
+        tokens = purge_tokens(session)
+        codes = purge_codes(session)
     print(f"purged {tokens} tokens and {codes} authorization codes")
     return 0
 

@@ -102,6 +102,7 @@ def test_bad_setting_is_one_clear_line(backend):
     result = run(backend, "db", "upgrade", env={"CIVICAUTH_FAILED_AUTH_LIMIT_ACCOUNT": "lots"})
     assert result.returncode != 0
     assert "CIVICAUTH_FAILED_AUTH_LIMIT_ACCOUNT" in result.stderr
+    assert result.stderr.startswith("civicauth: error: invalid setting ")
     assert "Traceback" not in result.stderr
 
 

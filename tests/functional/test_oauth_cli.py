@@ -141,6 +141,14 @@ def test_apps_create_bad_input_is_one_line(run, extra, says):
     assert says in one_line_error(run(*APP, *extra))
 
 
+@pytest.mark.parametrize("args", [APP, ["apps", "approve", "some-app"], ["tokens", "purge"]])
+def test_a_bad_setting_is_one_line_naming_it(run, monkeypatch, args):
+    monkeypatch.setenv("CIVICAUTH_ACCESS_TOKEN_TTL", "0")
+    says = one_line_error(run(*args))
+    assert says.startswith("civicauth: error: invalid setting CIVICAUTH_ACCESS_TOKEN_TTL:")
+    assert run(*args).returncode == 2
+
+
 def test_apps_create_missing_items_is_a_usage_error(run):
     result = run("apps", "create", "--name", "Only A Name")
     assert result.returncode == 2
