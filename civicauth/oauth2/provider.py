@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from authlib.oauth2 import OAuth2Error
+from sqlalchemy.orm import Session
 
 from civicauth.accounts.audit import record_event
 from civicauth.clients.scopes import describe
@@ -25,6 +27,8 @@ from civicauth.tokens import authorizations
 
 log = logging.getLogger("civicauth.oauth2")
 T = TypeVar("T")
+# What to do with a valid authorization request: (session, server, grant, user).
+Then = Callable[[Session, CivicAuthorizationServer, Any, ResourceOwner], AuthorizeOutcome]
 UNREADABLE = "The request could not be processed; check its parameters."
 
 
@@ -92,52 +96,64 @@ class Provider:
     def authorization_request(self, inp: OAuthInput, user_id: int | None) -> AuthorizeOutcome:
         """Validate an authorization request; with a user, either answer at
         once (consent given before) or say what to ask."""
-        refusal: AuthorizeOutcome = ErrorPage(400, "invalid_request", UNREADABLE)
-        return refusing_unreadable(lambda: self._request(inp, user_id), refusal)
+        return self._authorize(inp, user_id, self._answer_or_ask)
 
     def decide(self, inp: OAuthInput, user_id: int, approve: bool) -> AuthorizeOutcome:
         """The user's Approve or Deny on the consent page."""
+        then = partial(self._record_decision, approve=approve, address=inp.address)
+        return self._authorize(inp, user_id, then)
+
+    def _authorize(self, inp: OAuthInput, user_id: int | None, then: Then) -> AuthorizeOutcome:
+        """Validate the request in one transaction; ``then`` acts on a valid one."""
         refusal: AuthorizeOutcome = ErrorPage(400, "invalid_request", UNREADABLE)
-        return refusing_unreadable(lambda: self._decide(inp, user_id, approve), refusal)
+        return refusing_unreadable(lambda: self._validate_then(inp, user_id, then), refusal)
 
-    def _request(self, inp: OAuthInput, user_id: int | None) -> AuthorizeOutcome:
+    def _validate_then(self, inp: OAuthInput, user_id: int | None, then: Then) -> AuthorizeOutcome:
         with self.db.transaction() as session:
             server = CivicAuthorizationServer(session, self.config)
             checked = self._validated(server, inp, user_id)
             if not isinstance(checked, tuple):
                 return checked
             grant, owner = checked
-            client, scope = grant.request.client, grant.request.scope
-            if authorizations.has_consent(session, owner.id, client.pk, scope):
-                return self._respond(server, grant, owner)
-            return Consent(
-                client_name=client.row.name,
-                organization=client.row.organization,
-                scopes=describe(scope),
-                redirect_host=urlsplit(grant.redirect_uri).netloc or grant.redirect_uri,
-            )
+            return then(session, server, grant, owner)
 
-    def _decide(self, inp: OAuthInput, user_id: int, approve: bool) -> AuthorizeOutcome:
-        with self.db.transaction() as session:
-            server = CivicAuthorizationServer(session, self.config)
-            checked = self._validated(server, inp, user_id)
-            if not isinstance(checked, tuple):
-                return checked
-            grant, owner = checked
-            if not approve:
-                # RFC 6749 §4.1.2.1: access_denied, back to the client.
-                return self._respond(server, grant, None)
-            client, scope = grant.request.client, grant.request.scope
-            authorizations.record_consent(session, owner.id, client.pk, scope)
-            record_event(
-                session,
-                "app_authorized",
-                user_id=owner.id,
-                client_id=client.client_id,
-                address=inp.address,
-                detail=f"scope {scope}",
-            )
+    def _answer_or_ask(
+        self, session: Session, server: CivicAuthorizationServer, grant: Any, owner: ResourceOwner
+    ) -> AuthorizeOutcome:
+        client, scope = grant.request.client, grant.request.scope
+        if authorizations.has_consent(session, owner.id, client.pk, scope):
             return self._respond(server, grant, owner)
+        return Consent(
+            client_name=client.row.name,
+            organization=client.row.organization,
+            scopes=describe(scope),
+            redirect_host=urlsplit(grant.redirect_uri).netloc or grant.redirect_uri,
+        )
+
+    def _record_decision(
+        self,
+        session: Session,
+        server: CivicAuthorizationServer,
+        grant: Any,
+        owner: ResourceOwner,
+        *,
+        approve: bool,
+        address: str | None,
+    ) -> AuthorizeOutcome:
+        if not approve:
+            # RFC 6749 §4.1.2.1: access_denied, back to the client.
+            return self._respond(server, grant, None)
+        client, scope = grant.request.client, grant.request.scope
+        authorizations.record_consent(session, owner.id, client.pk, scope)
+        record_event(
+            session,
+            "app_authorized",
+            user_id=owner.id,
+            client_id=client.client_id,
+            address=address,
+            detail=f"scope {scope}",
+        )
+        return self._respond(server, grant, owner)
 
     def _validated(
         self, server: CivicAuthorizationServer, inp: OAuthInput, user_id: int | None
