@@ -14,7 +14,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from civicauth.settings import Settings
-from civicauth.web import applications, authorized, login, security
+from civicauth.web import applications, authorized, issues, login, security
 from civicauth.web.config import HERE, csrf_config, session_config, template_config
 from civicauth.web.guard import SignInRequired, signed_in_page_user, to_sign_in
 
@@ -38,6 +38,7 @@ def web_routes(extra: list[ControllerRouterHandler] | None = None) -> list[Contr
             *security.ROUTES,
             *authorized.ROUTES,
             *applications.ROUTES,
+            *issues.ROUTES,
             *(extra or []),
         ],
         # A handler that declares ``user`` is for signed-in users only.
