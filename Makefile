@@ -21,6 +21,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy civicauth bench
 
 # axe-core for the browser tests' accessibility checks, pinned by the lock file;
 # npm ci runs again only when the lock file changes.

@@ -138,7 +138,8 @@ def forwarded_headers(settings: Settings) -> list[DefineMiddleware]:
     if not settings.trust_forwarded:
         return []
     hosts = [host.strip() for host in settings.forwarded_allow_ips.split(",") if host.strip()]
-    return [DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=hosts)]
+    # uvicorn's ASGI types are its own; the middleware is plain ASGI.
+    return [DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=hosts)]  # type: ignore[arg-type]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
