@@ -12,8 +12,20 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from civicauth.clients.services import Registration, register_client
+from tests.support import LiveServer
 
 CALLBACK = "/cb"
+# The seed's text items of a registration, as every test fills them in.
+APP_DETAILS = {
+    "name": "Pothole Pal",
+    "organization": "Civic Apps Ltd",
+    "technical_contact_name": "Tess Tech",
+    "technical_contact_email": "tech@example.com",
+    "technical_contact_phone": "+1 203 555 0100",
+    "admin_contact_name": "Adam Admin",
+    "admin_contact_email": "admin@example.com",
+    "admin_contact_phone": "+1 203 555 0101",
+}
 
 
 def register_app(ctx: Any, server_url: str = "http://127.0.0.1:9", **changes: Any) -> Any:
@@ -21,18 +33,7 @@ def register_app(ctx: Any, server_url: str = "http://127.0.0.1:9", **changes: An
     client_id, client_secret, redirect_uri and pk."""
     status = changes.pop("status", "approved")
     owner_id = changes.pop("owner_id", None)
-    values: dict[str, Any] = {
-        "name": "Pothole Pal",
-        "organization": "Civic Apps Ltd",
-        "technical_contact_name": "Tess Tech",
-        "technical_contact_email": "tech@example.com",
-        "technical_contact_phone": "+1 203 555 0100",
-        "admin_contact_name": "Adam Admin",
-        "admin_contact_email": "admin@example.com",
-        "admin_contact_phone": "+1 203 555 0101",
-        "redirect_uris": [server_url + CALLBACK],
-    }
-    values.update(changes)
+    values: dict[str, Any] = {**APP_DETAILS, "redirect_uris": [server_url + CALLBACK], **changes}
     with ctx.db.transaction() as session:
         client, secret = register_client(
             session, Registration(**values), status=status, owner_id=owner_id
@@ -51,6 +52,17 @@ class App:
     def auth(self) -> tuple[str, str]:
         assert self.client_secret is not None
         return (self.client_id, self.client_secret)
+
+
+def authorize_params(app: App, response_type: str = "code", **extra: str) -> dict[str, str]:
+    """An authorization request of ``app`` back to its registered redirect
+    URI (RFC 6749 §4.1.1, §4.2.1)."""
+    return {
+        "response_type": response_type,
+        "client_id": app.client_id,
+        "redirect_uri": app.redirect_uri,
+        **extra,
+    }
 
 
 def form_of(html: str, path: str) -> tuple[str, dict[str, str]]:
@@ -74,9 +86,17 @@ def callback_params(response: httpx.Response) -> dict[str, str]:
 class Resident:
     """A signed-in user with a cookie jar, as a browser would hold one."""
 
-    def __init__(self, server_url: str, email: str, password: str) -> None:
+    def __init__(
+        self, server_url: str, email: str, password: str, user_id: int | None = None
+    ) -> None:
         self.http = httpx.Client(base_url=server_url, follow_redirects=False, timeout=10)
-        self.email, self.password = email, password
+        self.email, self.password, self.user_id = email, password, user_id
+
+    @classmethod
+    def new(cls, server_url: str, make_user: Any) -> Resident:
+        """A new user (from the ``make_user`` fixture), signed in."""
+        user_id, email, password = make_user()
+        return cls(server_url, email, password, user_id).sign_in()
 
     def sign_in(self) -> Resident:
         page = self.http.get("/login")
@@ -105,3 +125,18 @@ class Resident:
 
     def close(self) -> None:
         self.http.close()
+
+
+def code_grant(server: LiveServer, resident: Resident, app: App, **params: str) -> dict[str, Any]:
+    """The token response for a code the resident approved for ``app``
+    (RFC 6749 §4.1), the client authenticating with HTTP Basic."""
+    code = resident.authorize(authorize_params(app, **params))["code"]
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri}
+    token: dict[str, Any] = httpx.post(server.url + "/oauth/token", data=data, auth=app.auth).json()
+    return token
+
+
+def api_status(server: LiveServer, token: str) -> int:
+    """The status of ``GET /api/v2/profile`` with this bearer token."""
+    headers = {"Authorization": f"Bearer {token}"}
+    return httpx.get(server.url + "/api/v2/profile", headers=headers).status_code

@@ -10,18 +10,15 @@ import pytest
 from sqlalchemy import func, select
 
 from civicauth.tokens.models import Authorization
-from tests.functional.oauth_support import Resident, callback_params, form_of, register_app
+from tests.functional.oauth_support import (
+    Resident,
+    authorize_params,
+    callback_params,
+    form_of,
+    register_app,
+)
 
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"  # RFC 7636 Appendix B
-
-
-@pytest.fixture
-def resident(server, make_user):
-    user_id, email, password = make_user()
-    person = Resident(server.url, email, password).sign_in()
-    person.user_id = user_id
-    yield person
-    person.close()
 
 
 @pytest.fixture
@@ -30,13 +27,7 @@ def app(server, ctx):
 
 
 def code_request(app, **extra: str) -> dict[str, str]:
-    return {
-        "response_type": "code",
-        "client_id": app.client_id,
-        "redirect_uri": app.redirect_uri,
-        "state": "st8",
-        **extra,
-    }
+    return authorize_params(app, "code", **{"state": "st8", **extra})
 
 
 def test_signed_out_users_sign_in_first_and_come_back(server, app, make_user):

@@ -13,42 +13,30 @@ from sqlalchemy import update
 from civicauth.db import utcnow
 from civicauth.tokens import secrets
 from civicauth.tokens.models import OAuthToken
-from tests.functional.oauth_support import Resident, register_app
+from tests.functional.oauth_support import code_grant, register_app
 
 SETTINGS = {"CIVICAUTH_ACCESS_TOKEN_TTL": "900"}
 
 
 @pytest.fixture
-def issue_token(server, ctx, make_user):
+def issue_token(server, ctx, resident):
     """issue_token(scope) -> (user id, access token)."""
-    resident_and_app = {}
+    app = register_app(ctx, server.url)
 
     def issue(scope: str) -> tuple[int, str]:
-        if not resident_and_app:
-            user_id, email, password = make_user()
-            resident_and_app["user"] = user_id
-            resident_and_app["resident"] = Resident(server.url, email, password).sign_in()
-            resident_and_app["app"] = register_app(ctx, server.url)
-        resident, app = resident_and_app["resident"], resident_and_app["app"]
-        code = resident.authorize(
-            {
-                "response_type": "code",
-                "client_id": app.client_id,
-                "redirect_uri": app.redirect_uri,
-                "scope": scope,
-            }
-        )["code"]
-        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri}
-        token = httpx.post(server.url + "/oauth/token", data=data, auth=app.auth).json()
-        return resident_and_app["user"], token["access_token"]
+        return resident.user_id, code_grant(server, resident, app, scope=scope)["access_token"]
 
-    yield issue
-    if resident_and_app:
-        resident_and_app["resident"].close()
+    return issue
 
 
 def profile(server, **kwargs) -> httpx.Response:
     return httpx.get(server.url + "/api/v2/profile", **kwargs)
+
+
+def rename(server, token: str, name: str) -> httpx.Response:
+    """PUT /api/v2/profile: a write."""
+    headers = {"Authorization": f"Bearer {token}"}
+    return httpx.put(server.url + "/api/v2/profile", json={"name": name}, headers=headers)
 
 
 def test_access_tokens_live_access_token_ttl(server, ctx, issue_token):
@@ -121,11 +109,7 @@ def test_expired_tokens_get_401(server, ctx, issue_token):
 
 def test_a_public_token_cannot_write(server, issue_token):
     _, token = issue_token("public")
-    response = httpx.put(
-        server.url + "/api/v2/profile",
-        json={"name": "Not Allowed"},
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    response = rename(server, token, "Not Allowed")
     assert response.status_code == 403
     assert response.json()["error"] == "insufficient_scope"
     challenge = response.headers["www-authenticate"]
@@ -135,11 +119,7 @@ def test_a_public_token_cannot_write(server, issue_token):
 
 def test_a_write_token_can(server, issue_token):
     _, token = issue_token("public write")
-    response = httpx.put(
-        server.url + "/api/v2/profile",
-        json={"name": "Allowed Name"},
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    response = rename(server, token, "Allowed Name")
     assert response.status_code == 200
     assert response.json()["name"] == "Allowed Name"
 

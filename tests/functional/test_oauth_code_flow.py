@@ -8,22 +8,13 @@ import pytest
 from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
 from requests_oauthlib import OAuth2Session as RequestsSession
 
-from tests.functional.oauth_support import Resident, register_app
+from tests.functional.oauth_support import register_app
 
 
 @pytest.fixture(autouse=True)
 def _plain_http_on_loopback(monkeypatch):
     # oauthlib insists on https even for the loopback test server.
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-
-
-@pytest.fixture
-def resident(server, make_user):
-    user_id, email, password = make_user()
-    person = Resident(server.url, email, password).sign_in()
-    person.user_id = user_id
-    yield person
-    person.close()
 
 
 def profile(server, token: str) -> httpx.Response:

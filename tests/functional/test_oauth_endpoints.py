@@ -10,38 +10,20 @@ import pytest
 
 from civicauth.accounts.audit import recent_events
 from civicauth.tokens import secrets
-from tests.functional.oauth_support import Resident, register_app
+from tests.functional.oauth_support import api_status, code_grant, register_app
 
 
 @pytest.fixture
-def grant(server, ctx, make_user):
+def grant(server, ctx, resident):
     """(app, user id, token response) for a fresh code grant."""
-    user_id, email, password = make_user()
-    resident = Resident(server.url, email, password).sign_in()
     app = register_app(ctx, server.url)
-    code = resident.authorize(
-        {
-            "response_type": "code",
-            "client_id": app.client_id,
-            "redirect_uri": app.redirect_uri,
-            "scope": "public write",
-        }
-    )["code"]
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri}
-    tokens = httpx.post(server.url + "/oauth/token", data=data, auth=app.auth).json()
-    resident.close()
-    return app, user_id, tokens
+    return app, resident.user_id, code_grant(server, resident, app, scope="public write")
 
 
 def post(server, path: str, data: dict[str, str], auth=None) -> httpx.Response:
     response = httpx.post(server.url + path, data=data, auth=auth)
     assert response.headers["cache-control"] == "no-store"
     return response
-
-
-def api_status(server, token: str) -> int:
-    headers = {"Authorization": f"Bearer {token}"}
-    return httpx.get(server.url + "/api/v2/profile", headers=headers).status_code
 
 
 # -- revocation ------------------------------------------------------------------

@@ -4,28 +4,12 @@ fragment, never a refresh token, and only for apps registered for it."""
 from __future__ import annotations
 
 import httpx
-import pytest
 
-from tests.functional.oauth_support import Resident, register_app
-
-
-@pytest.fixture
-def resident(server, make_user):
-    user_id, email, password = make_user()
-    person = Resident(server.url, email, password).sign_in()
-    person.user_id = user_id
-    yield person
-    person.close()
+from tests.functional.oauth_support import authorize_params, register_app
 
 
 def token_request(app, **extra: str) -> dict[str, str]:
-    return {
-        "response_type": "token",
-        "client_id": app.client_id,
-        "redirect_uri": app.redirect_uri,
-        "state": "nonce-1",
-        **extra,
-    }
+    return authorize_params(app, "token", **{"state": "nonce-1", **extra})
 
 
 def test_the_token_arrives_in_the_fragment(server, ctx, settings, resident):

@@ -14,34 +14,21 @@ from sqlalchemy import update
 from civicauth.db import utcnow
 from civicauth.tokens import secrets
 from civicauth.tokens.models import OAuthToken
-from tests.functional.oauth_support import Resident, register_app
+from tests.functional.oauth_support import api_status, code_grant, register_app
 
 SETTINGS = {"CIVICAUTH_REFRESH_GRACE_SECONDS": "30"}
 
 
 @pytest.fixture
-def tokens(server, ctx, make_user):
+def tokens(server, ctx, resident):
     """(app, first token response) for a fresh grant."""
-    _, email, password = make_user()
-    resident = Resident(server.url, email, password).sign_in()
     app = register_app(ctx, server.url)
-    code = resident.authorize(
-        {"response_type": "code", "client_id": app.client_id, "redirect_uri": app.redirect_uri}
-    )["code"]
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri}
-    first = httpx.post(server.url + "/oauth/token", data=data, auth=app.auth).json()
-    resident.close()
-    return app, first
+    return app, code_grant(server, resident, app)
 
 
 def refresh(server, app, refresh_token: str) -> httpx.Response:
     data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
     return httpx.post(server.url + "/oauth/token", data=data, auth=app.auth)
-
-
-def api_status(server, token: str) -> int:
-    headers = {"Authorization": f"Bearer {token}"}
-    return httpx.get(server.url + "/api/v2/profile", headers=headers).status_code
 
 
 def pair(response: httpx.Response) -> tuple[str, str]:

@@ -13,19 +13,10 @@ from sqlalchemy import select, update
 from civicauth.db import utcnow
 from civicauth.tokens import secrets
 from civicauth.tokens.models import AuthorizationCode, OAuthToken
-from tests.functional.oauth_support import Resident, register_app
+from tests.functional.oauth_support import api_status, authorize_params, register_app
 
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"  # RFC 7636 Appendix B
-
-
-@pytest.fixture
-def resident(server, make_user):
-    user_id, email, password = make_user()
-    person = Resident(server.url, email, password).sign_in()
-    person.user_id = user_id
-    yield person
-    person.close()
 
 
 @pytest.fixture
@@ -38,13 +29,7 @@ def app(server, ctx):
 
 
 def get_code(resident, app, **extra: str) -> str:
-    params = {
-        "response_type": "code",
-        "client_id": app.client_id,
-        "redirect_uri": app.redirect_uri,
-        **extra,
-    }
-    return resident.authorize(params)["code"]
+    return resident.authorize(authorize_params(app, **extra))["code"]
 
 
 def post_token(server, data: dict[str, str], auth=None, **kwargs) -> httpx.Response:
@@ -59,11 +44,6 @@ def post_token(server, data: dict[str, str], auth=None, **kwargs) -> httpx.Respo
 def exchange(server, app, code: str, **extra: str) -> httpx.Response:
     data = {"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri}
     return post_token(server, {**data, **extra}, auth=app.auth)
-
-
-def api_status(server, token: str) -> int:
-    headers = {"Authorization": f"Bearer {token}"}
-    return httpx.get(server.url + "/api/v2/profile", headers=headers).status_code
 
 
 def error_of(response: httpx.Response) -> str:
