@@ -9,19 +9,12 @@ import subprocess
 import sys
 
 from civicauth.clients.services import find_client
-from tests.functional.oauth_support import register_app
+from tests.functional.oauth_support import APP_DETAILS, register_app
 from tests.functional.pages import csrf_of, signed_in
 
 HERE = "/oauth/applications"
 FORM = {
-    "name": "Pothole Pal",
-    "organization": "Civic Apps Ltd",
-    "technical_contact_name": "Tess Tech",
-    "technical_contact_email": "tech@example.com",
-    "technical_contact_phone": "+1 203 555 0100",
-    "admin_contact_name": "Adam Admin",
-    "admin_contact_email": "admin@example.com",
-    "admin_contact_phone": "+1 203 555 0101",
+    **APP_DETAILS,
     "redirect_uris": "https://pothole.example/cb",
     "client_type": "confidential",
     "grant_types": ["authorization_code", "refresh_token"],

@@ -14,19 +14,13 @@ from sqlalchemy import select
 import civicauth.models  # noqa: F401  (every table known to the metadata)
 from civicauth.db import Base
 from civicauth.tokens.personal import create_personal_token
-from tests.functional.oauth_support import form_of, register_app
+from tests.functional.oauth_support import APP_DETAILS, form_of, register_app
 from tests.functional.pages import csrf_of, signed_in
 from tests.grants import issue_tokens
 
 APP_FORM = {
+    **APP_DETAILS,
     "name": "Form App",
-    "organization": "Civic Apps Ltd",
-    "technical_contact_name": "Tess Tech",
-    "technical_contact_email": "tech@example.com",
-    "technical_contact_phone": "+1 203 555 0100",
-    "admin_contact_name": "Adam Admin",
-    "admin_contact_email": "admin@example.com",
-    "admin_contact_phone": "+1 203 555 0101",
     "redirect_uris": "https://form.example/cb",
     "client_type": "confidential",
     "grant_types": ["authorization_code"],

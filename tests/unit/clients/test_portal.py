@@ -10,22 +10,12 @@ from civicauth.clients.models import Client
 from civicauth.clients.services import Registration
 from civicauth.errors import NotFound, ValidationFailed
 from civicauth.tokens.models import Authorization, OAuthToken
+from tests.functional.oauth_support import APP_DETAILS
 from tests.grants import issue_tokens
 
 
 def registration(**changes) -> Registration:
-    values = {
-        "name": "Pothole Pal",
-        "organization": "Civic Apps Ltd",
-        "technical_contact_name": "Tess Tech",
-        "technical_contact_email": "tech@example.com",
-        "technical_contact_phone": "+1 203 555 0100",
-        "admin_contact_name": "Adam Admin",
-        "admin_contact_email": "admin@example.com",
-        "admin_contact_phone": "+1 203 555 0101",
-        "redirect_uris": ["https://pothole.example/cb"],
-        **changes,
-    }
+    values = {**APP_DETAILS, "redirect_uris": ["https://pothole.example/cb"], **changes}
     return Registration(**values)
 
 
