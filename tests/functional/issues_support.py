@@ -16,6 +16,14 @@ from civicauth.tokens.secrets import Kind
 NEW_HAVEN = (41.3083, -72.9279)
 
 
+def add_reporter(ctx: Any, name: str, email: str) -> int:
+    """A user for a module's seeded issues (``make_user`` is per test); returns the id."""
+    from civicauth.accounts.services import register_user
+
+    with ctx.db.transaction() as session:
+        return register_user(session, ctx.passwords, name=name, email=email, password="x" * 12).id
+
+
 def add_issue(ctx: Any, reporter_id: int, **values: Any) -> int:
     """Store an issue as if reported; any column may be given. Returns its id."""
     now: datetime = values.pop("created_at", utcnow())

@@ -121,21 +121,6 @@ def test_unvote_is_204_and_a_second_unvote_is_422(issue_url, resident):
     assert again.json()["errors"]["base"] == ["You have not voted on this issue."]
 
 
-def test_voting_on_unknown_issue_is_404(server, resident):
-    _, auth = resident
-    assert httpx.post(unknown(server, "/vote"), auth=auth).status_code == 404
-    assert httpx.delete(unknown(server, "/vote"), auth=auth).status_code == 404
-
-
-def test_voting_needs_credentials_and_write_scope(ctx, issue_url, resident):
-    user_id, _ = resident
-    assert httpx.post(issue_url + "/vote").status_code == 401
-    assert httpx.delete(issue_url + "/vote").status_code == 401
-    token = oauth_token(ctx, user_id, scope="public")
-    assert httpx.post(issue_url + "/vote", headers=bearer(token)).status_code == 403
-    assert httpx.delete(issue_url + "/vote", headers=bearer(token)).status_code == 403
-
-
 # -- follows ---------------------------------------------------------------------
 
 
@@ -158,17 +143,24 @@ def test_unfollow_is_204_and_a_second_unfollow_is_422(issue_url, resident):
     assert httpx.delete(issue_url + "/follow", auth=auth).status_code == 422
 
 
-def test_following_unknown_issue_is_404(server, resident):
+# -- votes and follows alike ----------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["/vote", "/follow"])
+def test_voting_or_following_an_unknown_issue_is_404(server, resident, action):
     _, auth = resident
-    assert httpx.post(unknown(server, "/follow"), auth=auth).status_code == 404
-    assert httpx.delete(unknown(server, "/follow"), auth=auth).status_code == 404
+    assert httpx.post(unknown(server, action), auth=auth).status_code == 404
+    assert httpx.delete(unknown(server, action), auth=auth).status_code == 404
 
 
-def test_following_needs_credentials_and_write_scope(ctx, issue_url, resident):
+@pytest.mark.parametrize("action", ["/vote", "/follow"])
+def test_voting_or_following_needs_credentials_and_write_scope(ctx, issue_url, resident, action):
     user_id, _ = resident
-    assert httpx.post(issue_url + "/follow").status_code == 401
+    assert httpx.post(issue_url + action).status_code == 401
+    assert httpx.delete(issue_url + action).status_code == 401
     token = oauth_token(ctx, user_id, scope="public")
-    assert httpx.post(issue_url + "/follow", headers=bearer(token)).status_code == 403
+    assert httpx.post(issue_url + action, headers=bearer(token)).status_code == 403
+    assert httpx.delete(issue_url + action, headers=bearer(token)).status_code == 403
 
 
 def test_relationship_is_per_user_and_listed_too(server, issue_url, resident, make_user):

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.functional.issues_support import add_issue
+from tests.functional.issues_support import add_issue, add_reporter
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 # Five issues in downtown New Haven, one across town, one archived.
@@ -35,12 +35,7 @@ ARCHIVED = {"summary": "Old pothole", "lat": 41.3085, "lng": -72.9285, "status":
 
 @pytest.fixture(scope="module")
 def seeded(ctx):
-    from civicauth.accounts.services import register_user
-
-    with ctx.db.transaction() as session:
-        reporter = register_user(
-            session, ctx.passwords, name="Lister", email="lister@example.com", password="x" * 12
-        ).id
+    reporter = add_reporter(ctx, "Lister", "lister@example.com")
     ids = {}
     for n, values in enumerate([*DOWNTOWN, ACROSS_TOWN, ARCHIVED]):
         created = T0 + timedelta(days=n)

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.functional.issues_support import add_issue
+from tests.functional.issues_support import add_issue, add_reporter
 
 
 class SeeClickFixClient:
@@ -56,12 +56,7 @@ WESTVILLE = (41.3290, -72.9750, 41.3420, -72.9550)
 
 @pytest.fixture(scope="module")
 def neighborhood(ctx):
-    from civicauth.accounts.services import register_user
-
-    with ctx.db.transaction() as session:
-        reporter = register_user(
-            session, ctx.passwords, name="Reporter", email="r@example.com", password="x" * 12
-        ).id
+    reporter = add_reporter(ctx, "Reporter", "r@example.com")
     inside = {}
     for n in range(7):
         status = ("open", "acknowledged", "closed")[n % 3]
