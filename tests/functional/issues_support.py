@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from civicauth.clients.models import Client
 from civicauth.db import utcnow
 from civicauth.issues.models import Issue
 from civicauth.tokens import secrets
-from civicauth.tokens.models import OAuthToken
+from civicauth.tokens.oauth_tokens import NewToken, new_grant_id, store_token
 from civicauth.tokens.secrets import Kind
+from tests.functional.oauth_support import register_app
 
 NEW_HAVEN = (41.3083, -72.9279)
 
@@ -49,36 +48,10 @@ def add_issue(ctx: Any, reporter_id: int, **values: Any) -> int:
 
 def oauth_token(ctx: Any, user_id: int, scope: str = "public") -> str:
     """A live OAuth access token for ``user_id`` carrying ``scope``, from a fresh client."""
+    app = register_app(ctx, is_public=True, grant_types=["authorization_code"])
     token = secrets.mint(Kind.ACCESS)
     with ctx.db.transaction() as session:
-        client = Client(
-            client_id=uuid.uuid4().hex,
-            client_secret_digest=None,
-            name="Pothole Tracker",
-            organization="Civic Apps",
-            technical_contact_name="Tech",
-            technical_contact_email="tech@example.com",
-            technical_contact_phone="555-0100",
-            admin_contact_name="Admin",
-            admin_contact_email="admin@example.com",
-            admin_contact_phone="555-0101",
-            redirect_uris=["http://127.0.0.1:9000/callback"],
-            is_public=True,
-            grant_types="authorization_code",
-            scopes="public write",
-        )
-        session.add(client)
-        session.flush()
-        session.add(
-            OAuthToken(
-                access_token_digest=secrets.digest(token),
-                client_pk=client.id,
-                user_id=user_id,
-                grant_id=str(uuid.uuid4()),
-                scope=scope,
-                expires_at=utcnow() + timedelta(hours=1),
-            )
-        )
+        store_token(session, NewToken(app.pk, user_id, scope, token, None, 3600, new_grant_id()))
     return token
 
 
