@@ -26,7 +26,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop
+# running while it is open, and the asyncio tests that come after the
+# browser tests need the thread's loop to themselves.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         missing_service(f"Chromium is not installed at {CHROMIUM}")
