@@ -24,6 +24,7 @@ from civicauth.auth.throttle import FailedAuthThrottle
 from civicauth.clients.scopes import SCOPES
 from civicauth.context import AppContext
 from civicauth.db import Database
+from civicauth.logs import keep_secrets_out_of_access_logs
 from civicauth.oauth2.provider import Provider
 from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
 from civicauth.oauth2.routes import http_error as oauth2_http_error
@@ -144,6 +145,7 @@ def forwarded_headers(settings: Settings) -> list[DefineMiddleware]:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
+    keep_secrets_out_of_access_logs()
     ctx = build_context(settings)
 
     async def close() -> None:

@@ -133,7 +133,9 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(env: dict[str, str], tmp: Path, workers: int = 1) -> Iterator[LiveServer]:
+def live_server(
+    env: dict[str, str], tmp: Path, workers: int = 1, serve_args: tuple[str, ...] = ()
+) -> Iterator[LiveServer]:
     """``civicauth serve`` in a subprocess on a free port, until the block ends."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -150,9 +152,9 @@ def live_server(env: dict[str, str], tmp: Path, workers: int = 1) -> Iterator[Li
                 str(port),
                 "--workers",
                 str(workers),
-                "--no-access-log",
                 "--log-level",
                 "warning",
+                *(serve_args or ("--no-access-log",)),
             ],
             env=full_env,
             stdout=out,
