@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from civicauth.accounts.passwords import Passwords
 from civicauth.auth.resolver import Resolver
@@ -19,8 +18,6 @@ class AppContext:
     passwords: Passwords
     throttle: FailedAuthThrottle
     resolver: Resolver
-    # Filled by the parts that need them (e.g. the OAuth authorization server).
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def forget_user(self, user_id: int) -> None:
         """End, in this process at once, every cached credential of a user

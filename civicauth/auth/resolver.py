@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from civicauth.accounts import services as accounts
 from civicauth.accounts.audit import record_event
+from civicauth.accounts.models import User
 from civicauth.accounts.passwords import Passwords
 from civicauth.accounts.validation import normalize_email
 from civicauth.auth import errors
@@ -47,7 +48,12 @@ def user_snapshot(session: Session, user_id: int) -> tuple[dict[str, Any], str] 
         user = accounts.get_user(session, user_id)
     except NotFound:
         return None
-    profile = {
+    return profile_data(session, user), user.security_stamp
+
+
+def profile_data(session: Session, user: User) -> dict[str, Any]:
+    """What the API's user shapes are drawn from: the user and their activity counts."""
+    return {
         "id": user.id,
         "name": user.name,
         "email": user.email,
@@ -56,7 +62,6 @@ def user_snapshot(session: Session, user_id: int) -> tuple[dict[str, Any], str] 
         "updated_at": user.updated_at,
         **user_counts(session, user.id),
     }
-    return profile, user.security_stamp
 
 
 def _live_token(

@@ -6,6 +6,8 @@ from typing import Any
 
 from litestar import Request
 
+from civicauth.auth.middleware import client_address as address_of
+
 MAX_FIELD = 4096
 
 
@@ -21,7 +23,7 @@ async def form_fields(request: Request[Any, Any, Any], *names: str) -> dict[str,
 
 def client_address(request: Request[Any, Any, Any]) -> str:
     """The caller's address (behind a trusted proxy, the one it forwarded)."""
-    return request.client.host if request.client else "unknown"
+    return address_of(request.scope)
 
 
 async def form_choices(request: Request[Any, Any, Any], name: str) -> list[str]:

@@ -9,11 +9,10 @@ from anyio import to_thread
 from litestar import Request, Response, get, post, put
 
 from civicauth.accounts import services as accounts
-from civicauth.accounts.models import User
 from civicauth.api.v2.guards import current_principal, current_user_id, write_scope
 from civicauth.api.v2.inputs import read_input, require_text
+from civicauth.auth.resolver import profile_data
 from civicauth.context import AppContext
-from civicauth.issues.services import user_counts
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -55,17 +54,6 @@ def own_profile(data: dict[str, Any], issuer: str) -> dict[str, Any]:
     }
 
 
-def user_data(session: Any, user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "name": user.name,
-        "email": user.email,
-        "created_at": user.created_at,
-        "updated_at": user.updated_at,
-        **user_counts(session, user.id),
-    }
-
-
 @get("/profile", sync_to_thread=False, summary="The current user")
 def get_profile(request: AnyRequest, ctx: AppContext) -> dict[str, Any]:
     """The caller's own profile; ``{"id": null}`` without credentials, as SeeClickFix does."""
@@ -90,7 +78,7 @@ async def put_profile(request: AnyRequest, ctx: AppContext) -> dict[str, Any]:
                 name=fields["name"] if "name" in data else None,
                 email=fields["email"] if "email" in data else None,
             )
-            return user_data(session, user)
+            return profile_data(session, user)
 
     result = await to_thread.run_sync(update)
     ctx.forget_user(user_id)
@@ -114,7 +102,7 @@ async def create_user(request: AnyRequest, ctx: AppContext) -> Response[dict[str
                     fields["password_confirmation"] if "password_confirmation" in data else None
                 ),
             )
-            return user_data(session, user)
+            return profile_data(session, user)
 
     result = await to_thread.run_sync(register)
     body = own_profile(result, ctx.settings.issuer)
