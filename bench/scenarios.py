@@ -23,6 +23,7 @@ FORM = "application/x-www-form-urlencoded"
 RAISED_LIMITS = "1000000/minute"
 SERVERS: dict[str, dict[str, str]] = {
     "main": {
+        "CIVICAUTH_FAILED_AUTH_LIMIT_ACCOUNT_ADDRESS": RAISED_LIMITS,
         "CIVICAUTH_FAILED_AUTH_LIMIT_ACCOUNT": RAISED_LIMITS,
         "CIVICAUTH_FAILED_AUTH_LIMIT_ADDRESS": RAISED_LIMITS,
     },

@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
+from litestar.types import ASGIApp
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from civicauth.accounts.passwords import Passwords
 from civicauth.api.v2.errors import http_exception
 from civicauth.api.v2.routes import api_info, api_router
+from civicauth.auth.gate import PasswordGate
 from civicauth.auth.resolver import Resolver
-from civicauth.auth.throttle import FailedAuthThrottle
+from civicauth.auth.throttle import FailedAuthThrottle, SignupThrottle, make_storage
 from civicauth.clients.scopes import SCOPES
 from civicauth.context import AppContext
 from civicauth.db import Database
+from civicauth.forwarded import forwarded_headers_middleware
 from civicauth.logs import keep_secrets_out_of_access_logs
 from civicauth.oauth2.provider import Provider
 from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
@@ -42,21 +44,25 @@ def build_context(settings: Settings) -> AppContext:
     passwords = Passwords(
         settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism
     )
-    throttle = FailedAuthThrottle(
-        settings.failed_auth_limit_account,
-        settings.failed_auth_limit_address,
-        settings.redis_url,
-        settings.redis_prefix,
+    storage = make_storage(settings.redis_url, settings.redis_prefix + ":limits")
+    gate = PasswordGate(
+        FailedAuthThrottle(
+            storage,
+            per_account_address=settings.failed_auth_limit_account_address,
+            per_account=settings.failed_auth_limit_account,
+            per_address=settings.failed_auth_limit_address,
+        )
     )
+    signups = SignupThrottle(storage, per_address=settings.signup_limit_address)
     resolver = Resolver(
         db,
         passwords,
-        throttle,
+        gate,
         settings.resolved_secret_key(),
         fresh_for=settings.auth_cache_seconds,
         credential_ttl=settings.credential_cache_ttl,
     )
-    return AppContext(settings, db, passwords, throttle, resolver)
+    return AppContext(settings, db, passwords, gate, signups, resolver)
 
 
 @get("/healthz", sync_to_thread=True, tags=["operations"])
@@ -132,15 +138,13 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
-def forwarded_headers(settings: Settings) -> list[DefineMiddleware]:
+def forwarded_headers(settings: Settings) -> list[Callable[[ASGIApp], ASGIApp]]:
     """Behind a TLS-terminating proxy: the scheme and client address it
     forwards (X-Forwarded-Proto / -For), trusted only from its addresses.
     Authlib then sees the https URL the client used."""
     if not settings.trust_forwarded:
         return []
-    hosts = [host.strip() for host in settings.forwarded_allow_ips.split(",") if host.strip()]
-    # uvicorn's ASGI types are its own; the middleware is plain ASGI.
-    return [DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=hosts)]  # type: ignore[arg-type]
+    return [forwarded_headers_middleware(settings.forwarded_allow_ips.split(","))]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from civicauth.accounts.passwords import Passwords
+from civicauth.auth.gate import PasswordGate
 from civicauth.auth.resolver import Resolver
-from civicauth.auth.throttle import FailedAuthThrottle
+from civicauth.auth.throttle import SignupThrottle
 from civicauth.db import Database
 from civicauth.settings import Settings
 
@@ -16,7 +17,9 @@ class AppContext:
     settings: Settings
     db: Database
     passwords: Passwords
-    throttle: FailedAuthThrottle
+    # Every password check and every new hash goes through the gate.
+    gate: PasswordGate
+    signups: SignupThrottle
     resolver: Resolver
 
     def forget_user(self, user_id: int) -> None:

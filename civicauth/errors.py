@@ -24,4 +24,8 @@ class PermissionDenied(CivicAuthError):
 
 
 class InvalidCredentials(CivicAuthError):
-    """Wrong email or password."""
+    """Wrong email or password; ``user_id`` is the account's, None for an unknown email."""
+
+    def __init__(self, user_id: int | None = None) -> None:
+        super().__init__("wrong email or password")
+        self.user_id = user_id

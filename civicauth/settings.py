@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -27,8 +28,14 @@ class Settings(BaseSettings):
     access_token_ttl: int = Field(7200, gt=0)
     auth_code_ttl: int = Field(600, gt=0)
     refresh_grace_seconds: int = Field(0, ge=0)
-    failed_auth_limit_account: str = "10/5minutes"
+    # Failed sign-ins (``limits`` notation): one address guessing one account
+    # is stopped early; the account as a whole and the address as a whole
+    # allow more, so guessing from elsewhere cannot lock the resident out.
+    failed_auth_limit_account_address: str = "10/5minutes"
+    failed_auth_limit_account: str = "100/5minutes"
     failed_auth_limit_address: str = "100/5minutes"
+    # Sign-ups (each one pays argon2) per client address.
+    signup_limit_address: str = "20/hour"
     auto_approve_apps: bool = False
 
     # How long a verified credential or token lookup is trusted before the
@@ -50,10 +57,23 @@ class Settings(BaseSettings):
     # The HTTP server of ``civicauth serve``: granian measured faster here.
     server: Literal["granian", "uvicorn"] = "granian"
 
-    @field_validator("failed_auth_limit_account", "failed_auth_limit_address")
+    @field_validator(
+        "failed_auth_limit_account_address",
+        "failed_auth_limit_account",
+        "failed_auth_limit_address",
+        "signup_limit_address",
+    )
     @classmethod
     def _valid_limit(cls, value: str) -> str:
         parse_many(value)
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _valid_proxies(cls, value: str) -> str:
+        for host in filter(None, (h.strip() for h in value.split(","))):
+            if host != "*":
+                ipaddress.ip_network(host, strict=False)  # ValueError names the bad one
         return value
 
     @field_validator("issuer")

@@ -19,6 +19,7 @@ EVENTS = {
     "pat_created": "Created a personal access token",
     "pat_revoked": "Revoked a personal access token",
     "password_changed": "Changed password",
+    "password_change_failed": "Wrong current password when changing password",
 }
 
 

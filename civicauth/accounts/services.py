@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from civicauth.accounts.audit import record_event
 from civicauth.accounts.models import User, new_security_stamp
 from civicauth.accounts.passwords import Passwords
 from civicauth.accounts.validation import (
@@ -20,6 +21,7 @@ from civicauth.accounts.validation import (
 from civicauth.errors import InvalidCredentials, NotFound, ValidationFailed
 
 TAKEN = "has already been taken"
+INCORRECT = "is incorrect"
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -57,13 +59,19 @@ def register_user(
     elif _email_taken(session, email):
         errors["email"] = [TAKEN]
     errors.update(password_errors(password, password_confirmation))
-    if errors:
+    taken_only = errors == {"email": [TAKEN]}
+    if errors and not taken_only:
+        raise ValidationFailed(errors)
+    # A taken email pays argon2 like a new one: the time of the answer must
+    # not tell which emails have accounts.
+    password_hash = passwords.hash(password)
+    if taken_only:
         raise ValidationFailed(errors)
     user = User(
         name=name.strip(),
         email=email.strip(),
         email_canonical=normalize_email(email),
-        password_hash=passwords.hash(password),
+        password_hash=password_hash,
     )
     _flush_unique(session, user)
     return user
@@ -90,10 +98,30 @@ def authenticate(session: Session, passwords: Passwords, email: str, password: s
         passwords.burn(password)
         raise InvalidCredentials()
     if not passwords.verify(user.password_hash, password):
-        raise InvalidCredentials()
+        raise InvalidCredentials(user.id)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
     return user
+
+
+def check_sign_in(
+    session: Session,
+    passwords: Passwords,
+    email: str,
+    password: str,
+    *,
+    address: str,
+    failed_event: str,
+) -> User | None:
+    """The user these credentials belong to, or None once ``failed_event`` is
+    recorded. A known and an unknown email fail alike: argon2 and one audit
+    row (``user_id`` null when no account has the email), so neither the
+    time taken nor what is written tells whether the email has an account."""
+    try:
+        return authenticate(session, passwords, email, password)
+    except InvalidCredentials as exc:
+        record_event(session, failed_event, user_id=exc.user_id, address=address)
+        return None
 
 
 def update_profile(
@@ -130,7 +158,7 @@ def change_password(
     """Set a new password and a new security stamp, which ends every other
     session and every cached credential of this user."""
     if not passwords.verify(user.password_hash, current_password):
-        raise ValidationFailed({"current_password": ["is incorrect"]})
+        raise ValidationFailed({"current_password": [INCORRECT]})
     errors = password_errors(new_password, confirmation)
     if errors:
         raise ValidationFailed(errors)

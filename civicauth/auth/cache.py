@@ -47,15 +47,6 @@ class CredentialCache:
         for key in [k for k, e in self._entries.items() if e.principal.user_id == user_id]:
             del self._entries[key]
 
-    def forget_account(self, email_canonical: str) -> None:
-        """Drop every Basic entry of one email in this process, at once."""
-        for key in [
-            k
-            for k, e in self._entries.items()
-            if e.principal.profile.get("email_canonical") == email_canonical
-        ]:
-            del self._entries[key]
-
     def clear(self) -> None:
         self._entries.clear()
 

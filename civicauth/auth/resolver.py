@@ -7,26 +7,25 @@ present but malformed, wrong, or throttled.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from anyio import CapacityLimiter, to_thread
+from anyio import to_thread
 from sqlalchemy.orm import Session
 
 from civicauth.accounts import services as accounts
-from civicauth.accounts.audit import record_event
 from civicauth.accounts.models import User
 from civicauth.accounts.passwords import Passwords
 from civicauth.accounts.validation import normalize_email
 from civicauth.auth import errors
 from civicauth.auth.cache import CredentialCache, Entry, KeyedLocks, now
 from civicauth.auth.credentials import BasicCredentials, BearerCredentials, Credentials
+from civicauth.auth.gate import PasswordGate, Throttled
 from civicauth.auth.principal import ALL_SCOPES, Method, Principal
-from civicauth.auth.throttle import FailedAuthThrottle
 from civicauth.db import Database
-from civicauth.errors import InvalidCredentials, NotFound
+from civicauth.errors import NotFound
 from civicauth.issues.services import user_counts
 from civicauth.tokens import secrets
 from civicauth.tokens import services as tokens
@@ -85,17 +84,16 @@ class Resolver:
         self,
         db: Database,
         passwords: Passwords,
-        throttle: FailedAuthThrottle,
+        gate: PasswordGate,
         secret_key: str,
         fresh_for: float = 1.0,
         credential_ttl: float = 300.0,
     ) -> None:
         self.db = db
         self.passwords = passwords
-        self.throttle = throttle
+        self.gate = gate
         self.cache = CredentialCache()
         self._locks = KeyedLocks()
-        self._hash_slots: CapacityLimiter | None = None
         self._key = secret_key.encode()
         self._fresh_for = fresh_for
         self._credential_ttl = credential_ttl
@@ -111,15 +109,6 @@ class Resolver:
 
     # -- Basic -------------------------------------------------------------
 
-    @property
-    def hash_slots(self) -> CapacityLimiter:
-        """How many argon2 verifications run at once in this process: one per
-        core, so a flood of wrong passwords queues instead of taking every
-        thread and 64 MiB of memory per hash."""
-        if self._hash_slots is None:
-            self._hash_slots = CapacityLimiter(os.cpu_count() or 2)
-        return self._hash_slots
-
     def _fresh(self, key: str) -> Principal | None:
         entry = self.cache.get(key)
         if entry is not None and now() < entry.fresh_until:
@@ -131,55 +120,60 @@ class Resolver:
         key = secrets.keyed_digest(self._key, "basic", account, credentials.password)
         if (principal := self._fresh(key)) is not None:
             return principal
-        # One slow path per account at a time in this process: a burst of
-        # guesses cannot all slip past the throttle before the first failure
-        # is counted, and a burst of good requests pays argon2 (or the
-        # revalidation) once rather than once each.
-        async with self._locks.hold("account:" + account):
+        # A burst of requests with the same credentials pays argon2 (or the
+        # revalidation) once rather than once each; guesses, which differ,
+        # are serialised per account by the password gate.
+        async with self._locks.hold(key):
             if (principal := self._fresh(key)) is not None:
                 return principal
-            return await self._basic_slow(credentials, account, key, address)
+            if (principal := await self._still_good(key, account)) is not None:
+                return principal
+            return await self._check_password(credentials, account, key, address)
 
-    async def _basic_slow(
+    async def _still_good(self, key: str, account: str) -> Principal | None:
+        """A credential argon2 confirmed lately, if the password did not change
+        since. No password is checked here, so no throttle applies: a resident
+        already verified keeps working while others guess at the account."""
+        entry = self.cache.get(key)
+        if entry is None or now() - entry.verified_at >= self._credential_ttl:
+            return None
+        assert entry.principal.user_id is not None
+        snapshot = await to_thread.run_sync(self._revalidate, entry.principal.user_id)
+        if (
+            snapshot is not None
+            and snapshot.stamp == entry.stamp
+            and snapshot.principal.profile.get("email_canonical") == account
+        ):
+            self._remember(key, snapshot, verified_at=entry.verified_at)
+            return snapshot.principal
+        self.cache.drop(key)
+        return None
+
+    async def _check_password(
         self, credentials: BasicCredentials, account: str, key: str, address: str
     ) -> Principal:
-        entry = self.cache.get(key)
-        moment = now()
-        # A throttled account is refused even with the right password.
-        if (wait := await self.throttle.retry_after(account, address)) is not None:
-            raise errors.throttled(wait)
-        if entry is not None and moment - entry.verified_at < self._credential_ttl:
-            # Still known good: confirm the password did not change, without argon2.
-            assert entry.principal.user_id is not None
-            snapshot = await to_thread.run_sync(self._revalidate, entry.principal.user_id)
-            if (
-                snapshot is not None
-                and snapshot.stamp == entry.stamp
-                and snapshot.principal.profile.get("email_canonical") == account
-            ):
-                self._remember(key, snapshot, verified_at=entry.verified_at)
-                return snapshot.principal
-            self.cache.drop(key)
-        verified = await to_thread.run_sync(
-            self._verify_password, credentials, address, limiter=self.hash_slots
-        )
+        try:
+            verified = await self.gate.check(
+                account, address, partial(self._verify_password, credentials, address)
+            )
+        except Throttled as exc:
+            raise errors.throttled(exc.retry_after) from None
         if verified is None:
-            await self.throttle.record_failure(account, address)
-            self.cache.forget_account(account)
             raise errors.invalid_credentials()
         self._remember(key, verified, verified_at=now())
         return verified.principal
 
     def _verify_password(self, credentials: BasicCredentials, address: str) -> _Verified | None:
         with self.db.transaction() as session:
-            try:
-                user = accounts.authenticate(
-                    session, self.passwords, credentials.username, credentials.password
-                )
-            except InvalidCredentials:
-                known = accounts.find_by_email(session, credentials.username)
-                if known is not None:
-                    record_event(session, "basic_auth_failed", user_id=known.id, address=address)
+            user = accounts.check_sign_in(
+                session,
+                self.passwords,
+                credentials.username,
+                credentials.password,
+                address=address,
+                failed_event="basic_auth_failed",
+            )
+            if user is None:
                 return None
             snapshot = user_snapshot(session, user.id)
         assert snapshot is not None

@@ -1,4 +1,4 @@
-"""Rate limits on failed sign-ins, per account and per client address.
+"""Rate limits on failed sign-ins and on sign-ups.
 
 Backed by ``limits``: in memory by default, Redis when CIVICAUTH_REDIS_URL is
 set so every worker and host shares the counts.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
@@ -20,30 +20,74 @@ def make_storage(redis_url: str | None, prefix: str) -> Storage:
     return MemoryStorage()
 
 
-class FailedAuthThrottle:
-    def __init__(
-        self, per_account: str, per_address: str, redis_url: str | None, prefix: str = "civicauth"
-    ) -> None:
-        self._account = parse(per_account)
-        self._address = parse(per_address)
-        self.storage = make_storage(redis_url, prefix + ":limits")
-        self._limiter = MovingWindowRateLimiter(self.storage)
+class _Limits:
+    """Named limits over one storage, each counting under its own keys."""
 
-    async def retry_after(self, account: str, address: str) -> int | None:
-        """Seconds until another attempt is allowed, or None if allowed now."""
-        waits = []
-        for item, key in (
-            (self._account, "account:" + account),
-            (self._address, "addr:" + address),
-        ):
-            if not await self._limiter.test(item, "failed-auth", key):
-                stats = await self._limiter.get_window_stats(item, "failed-auth", key)
-                waits.append(max(1, math.ceil(stats.reset_time - time.time())))
-        return max(waits) if waits else None
+    def __init__(self, storage: Storage, namespace: str) -> None:
+        self.storage = storage
+        self._namespace = namespace
+        self._limiter = MovingWindowRateLimiter(storage)
 
-    async def record_failure(self, account: str, address: str) -> None:
-        await self._limiter.hit(self._account, "failed-auth", "account:" + account)
-        await self._limiter.hit(self._address, "failed-auth", "addr:" + address)
+    async def wait(self, item: RateLimitItem, key: str) -> int | None:
+        """Seconds until ``key`` may go again under ``item``, or None if it may now."""
+        if await self._limiter.test(item, self._namespace, key):
+            return None
+        return await self._reset_in(item, key)
+
+    async def take(self, item: RateLimitItem, key: str) -> int | None:
+        """Count one for ``key`` if the limit allows it (atomically, so parallel
+        requests cannot all pass); else the seconds until it would."""
+        if await self._limiter.hit(item, self._namespace, key):
+            return None
+        return await self._reset_in(item, key)
+
+    async def count(self, item: RateLimitItem, key: str) -> None:
+        await self._limiter.hit(item, self._namespace, key)
+
+    async def _reset_in(self, item: RateLimitItem, key: str) -> int:
+        stats = await self._limiter.get_window_stats(item, self._namespace, key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
 
     async def reset(self) -> None:
         await self.storage.reset()
+
+
+class FailedAuthThrottle(_Limits):
+    """Failed password checks, counted three ways.
+
+    Per (account, address) is the tight limit: one place guessing one
+    account is stopped early while the resident elsewhere goes on. Per
+    account, across addresses, is a much higher cap against distributed
+    guessing; per address, across accounts, stops one place trying many.
+    """
+
+    def __init__(
+        self, storage: Storage, *, per_account_address: str, per_account: str, per_address: str
+    ) -> None:
+        super().__init__(storage, "failed-auth")
+        self._items = (parse(per_account_address), parse(per_account), parse(per_address))
+
+    def _keyed(self, account: str, address: str) -> zip[tuple[RateLimitItem, str]]:
+        keys = (f"account-addr:{account}|{address}", "account:" + account, "addr:" + address)
+        return zip(self._items, keys, strict=True)
+
+    async def retry_after(self, account: str, address: str) -> int | None:
+        """Seconds until another attempt is allowed, or None if allowed now."""
+        waits = [await self.wait(item, key) for item, key in self._keyed(account, address)]
+        return max((w for w in waits if w is not None), default=None)
+
+    async def record_failure(self, account: str, address: str) -> None:
+        for item, key in self._keyed(account, address):
+            await self.count(item, key)
+
+
+class SignupThrottle(_Limits):
+    """Sign-ups per client address: each one pays argon2 and adds a row."""
+
+    def __init__(self, storage: Storage, *, per_address: str) -> None:
+        super().__init__(storage, "signup")
+        self._item = parse(per_address)
+
+    async def admit(self, address: str) -> int | None:
+        """Count one sign-up from ``address``; None if allowed, else seconds to wait."""
+        return await self.take(self._item, "addr:" + address)

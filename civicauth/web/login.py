@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from anyio import to_thread
 from litestar import Request, get, post
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
@@ -13,10 +13,11 @@ from civicauth.accounts import services as accounts
 from civicauth.accounts.audit import record_event
 from civicauth.accounts.models import User
 from civicauth.accounts.validation import normalize_email
+from civicauth.auth.gate import Throttled
 from civicauth.context import AppContext
-from civicauth.errors import InvalidCredentials, ValidationFailed
+from civicauth.errors import ValidationFailed
 from civicauth.web.forms import client_address, form_fields
-from civicauth.web.render import page
+from civicauth.web.render import page, retry_later, try_again_in
 from civicauth.web.session import safe_next, sign_in, sign_out, signed_in_user
 
 AnyRequest = Request[Any, Any, Any]
@@ -34,14 +35,11 @@ def login_page(
 
 def _authenticate(ctx: AppContext, email: str, password: str, address: str) -> User | None:
     with ctx.db.transaction() as session:
-        try:
-            user = accounts.authenticate(session, ctx.passwords, email, password)
-        except InvalidCredentials:
-            known = accounts.find_by_email(session, email)
-            if known is not None:
-                record_event(session, "sign_in_failed", user_id=known.id, address=address)
-            return None
-        record_event(session, "sign_in", user_id=user.id, address=address)
+        user = accounts.check_sign_in(
+            session, ctx.passwords, email, password, address=address, failed_event="sign_in_failed"
+        )
+        if user is not None:
+            record_event(session, "sign_in", user_id=user.id, address=address)
         return user
 
 
@@ -50,24 +48,20 @@ async def login(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
     fields = await form_fields(request, "email", "password", "next")
     target = safe_next(fields["next"])
     address = client_address(request)
-    account = normalize_email(fields["email"])
 
     def again(error: str, status: int) -> Template:
         return page("login.html", status, next=target, email=fields["email"], error=error)
 
-    if (wait := await ctx.throttle.retry_after(account, address)) is not None:
-        minutes = max(1, round(wait / 60))
-        return again(f"Too many failed attempts. Try again in about {minutes} minute(s).", 429)
-    user = await to_thread.run_sync(
-        _authenticate,
-        ctx,
-        fields["email"],
-        fields["password"],
-        address,
-        limiter=ctx.resolver.hash_slots,
-    )
+    try:
+        user = await ctx.gate.check(
+            normalize_email(fields["email"]),
+            address,
+            partial(_authenticate, ctx, fields["email"], fields["password"], address),
+        )
+    except Throttled as exc:
+        message = "Too many failed attempts. " + try_again_in(exc.retry_after)
+        return retry_later(again(message, 429), exc.retry_after)
     if user is None:
-        await ctx.throttle.record_failure(account, address)
         return again("That email and password do not match an account.", 400)
     sign_in(request, user)
     return Redirect(target, status_code=303)
@@ -82,7 +76,7 @@ async def logout(request: AnyRequest) -> Redirect:
 
 @get("/signup", sync_to_thread=True, include_in_schema=False)
 def signup_page(request: AnyRequest, ctx: AppContext, next: str | None = None) -> Template:
-    return page("signup.html", next=safe_next(next), values={}, errors={})
+    return page("signup.html", next=safe_next(next), values={}, errors={}, error=None)
 
 
 @post("/signup", include_in_schema=False)
@@ -91,6 +85,14 @@ async def signup(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
         request, "name", "email", "password", "password_confirmation", "next"
     )
     target = safe_next(fields["next"])
+    values = {"name": fields["name"], "email": fields["email"]}
+
+    def again(status: int, errors: dict[str, list[str]], error: str | None = None) -> Template:
+        return page("signup.html", status, next=target, values=values, errors=errors, error=error)
+
+    if (wait := await ctx.signups.admit(client_address(request))) is not None:
+        message = "Too many accounts were created from your network lately. " + try_again_in(wait)
+        return retry_later(again(429, {}, message), wait)
 
     def register() -> User:
         with ctx.db.transaction() as session:
@@ -104,10 +106,9 @@ async def signup(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
             )
 
     try:
-        user = await to_thread.run_sync(register)
+        user = await ctx.gate.hashing(register)
     except ValidationFailed as exc:
-        values = {"name": fields["name"], "email": fields["email"]}
-        return page("signup.html", 422, next=target, values=values, errors=exc.errors)
+        return again(422, exc.errors)
     sign_in(request, user)
     flash(request, f"Welcome, {user.name}! Your account is ready.", category="success")
     return Redirect(target, status_code=303)

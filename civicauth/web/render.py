@@ -24,3 +24,15 @@ def page(name: str, status_code: int = 200, **context: Any) -> Template:
     return Template(
         template_name=name, context=context, status_code=status_code, headers=PAGE_HEADERS
     )
+
+
+def retry_later(answer: Template, retry_after: int) -> Template:
+    """A page refused by a rate limit: ``Retry-After`` says when to come back
+    (RFC 6585 §4, RFC 9110 §10.2.3), as the API's 429 does."""
+    answer.headers["Retry-After"] = str(retry_after)
+    return answer
+
+
+def try_again_in(retry_after: int) -> str:
+    """The words for that wait, for the page's message."""
+    return f"Try again in about {max(1, round(retry_after / 60))} minute(s)."

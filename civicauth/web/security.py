@@ -8,6 +8,7 @@ with an ``action`` field, so errors are shown on the page they belong to.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from anyio import to_thread
@@ -19,13 +20,14 @@ from civicauth.accounts import services as accounts
 from civicauth.accounts.audit import EVENTS, recent_events, record_event
 from civicauth.accounts.models import User
 from civicauth.accounts.validation import normalize_email
+from civicauth.auth.gate import Throttled
 from civicauth.clients.scopes import SCOPES
 from civicauth.context import AppContext
 from civicauth.errors import NotFound, ValidationFailed
 from civicauth.tokens import personal
 from civicauth.web.forms import client_address, form_choices, form_fields
 from civicauth.web.guard import bad_request, not_found
-from civicauth.web.render import page
+from civicauth.web.render import page, retry_later, try_again_in
 from civicauth.web.reveal import reveal_once, take_revealed
 from civicauth.web.revoked import back_after_revoking
 from civicauth.web.session import refresh_stamp
@@ -78,42 +80,56 @@ async def security_action(request: AnyRequest, ctx: AppContext, user: User) -> T
     return await action(request, ctx, user)
 
 
+def _change_password(
+    ctx: AppContext, user_id: int, fields: dict[str, str], address: str
+) -> User | None:
+    """The changed user, or None (recorded) when the current password is wrong.
+    Raises ValidationFailed when the new password breaks a rule."""
+    with ctx.db.transaction() as session:
+        user = accounts.get_user(session, user_id)
+        try:
+            accounts.change_password(
+                session,
+                ctx.passwords,
+                user,
+                current_password=fields["current_password"],
+                new_password=fields["password"],
+                confirmation=fields["password_confirmation"],
+            )
+        except ValidationFailed as exc:
+            if "current_password" not in exc.errors:
+                raise
+            record_event(session, "password_change_failed", user_id=user_id, address=address)
+            return None
+        record_event(session, "password_changed", user_id=user_id, address=address)
+        return user
+
+
 async def change_password(request: AnyRequest, ctx: AppContext, user: User) -> Template | Redirect:
     fields = await form_fields(request, "current_password", "password", "password_confirmation")
     address = client_address(request)
-    account = normalize_email(user.email)
 
     async def again(errors: dict[str, list[str]], status: int) -> Template:
         return await to_thread.run_sync(
             lambda: render_security(request, ctx, user, status, password_errors=errors)
         )
 
-    # The current password is a guess like any sign-in: the same throttle.
-    if (wait := await ctx.throttle.retry_after(account, address)) is not None:
-        minutes = max(1, round(wait / 60))
-        message = f"cannot be checked now: too many failed attempts; try in {minutes} minute(s)"
-        return await again({"current_password": [message]}, 429)
-
-    def change() -> User:
-        with ctx.db.transaction() as session:
-            fresh = accounts.get_user(session, user.id)
-            accounts.change_password(
-                session,
-                ctx.passwords,
-                fresh,
-                current_password=fields["current_password"],
-                new_password=fields["password"],
-                confirmation=fields["password_confirmation"],
-            )
-            record_event(session, "password_changed", user_id=fresh.id, address=address)
-            return fresh
-
+    # The current password is a guess like any sign-in: the same gate.
     try:
-        changed = await to_thread.run_sync(change)
+        changed = await ctx.gate.check(
+            normalize_email(user.email),
+            address,
+            partial(_change_password, ctx, user.id, fields, address),
+        )
+    except Throttled as exc:
+        message = "cannot be checked now: too many failed attempts. " + try_again_in(
+            exc.retry_after
+        )
+        return retry_later(await again({"current_password": [message]}, 429), exc.retry_after)
     except ValidationFailed as exc:
-        if "current_password" in exc.errors:
-            await ctx.throttle.record_failure(account, address)
         return await again(exc.errors, 422)
+    if changed is None:
+        return await again({"current_password": [accounts.INCORRECT]}, 422)
     # The new stamp ends every other session; this one is given it and stays
     # signed in. Cached Basic credentials end too (back_after_revoking).
     refresh_stamp(request, changed)

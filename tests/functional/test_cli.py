@@ -98,10 +98,19 @@ def test_bad_input_is_one_clear_line_and_nonzero(backend, args, message):
     assert "Traceback" not in result.stderr
 
 
-def test_bad_setting_is_one_clear_line(backend):
-    result = run(backend, "db", "upgrade", env={"CIVICAUTH_FAILED_AUTH_LIMIT_ACCOUNT": "lots"})
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CIVICAUTH_FAILED_AUTH_LIMIT_ACCOUNT", "lots"),
+        ("CIVICAUTH_FAILED_AUTH_LIMIT_ACCOUNT_ADDRESS", "ten a minute"),
+        ("CIVICAUTH_SIGNUP_LIMIT_ADDRESS", "twenty an hour"),
+        ("CIVICAUTH_FORWARDED_ALLOW_IPS", "127.0.0.1, proxy.internal"),
+    ],
+)
+def test_bad_setting_is_one_clear_line(backend, name, value):
+    result = run(backend, "db", "upgrade", env={name: value})
     assert result.returncode != 0
-    assert "CIVICAUTH_FAILED_AUTH_LIMIT_ACCOUNT" in result.stderr
+    assert name in result.stderr
     assert result.stderr.startswith("civicauth: error: invalid setting ")
     assert "Traceback" not in result.stderr
 

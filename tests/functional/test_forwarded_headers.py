@@ -23,6 +23,12 @@ def test_the_forwarded_client_address_is_the_one_throttled(server):
     assert guess(server, 9, "203.0.113.8") == 401
 
 
+def test_the_client_is_the_right_most_address_that_is_not_the_proxy(server):
+    # The client may write anything to the left of what the proxy appends.
+    chains = [f"198.51.100.{n}, 203.0.113.9, 127.0.0.1" for n in range(3)]
+    assert [guess(server, n, chain) for n, chain in enumerate(chains)] == [401, 401, 429]
+
+
 def token_request(server, headers: dict[str, str]) -> httpx.Response:
     return httpx.post(
         server.url + "/oauth/token",

@@ -7,10 +7,12 @@ from typing import Any
 
 from anyio import to_thread
 from litestar import Request, Response, get, post, put
+from litestar.exceptions import TooManyRequestsException
 
 from civicauth.accounts import services as accounts
 from civicauth.api.v2.guards import current_principal, current_user_id, write_scope
 from civicauth.api.v2.inputs import read_input, require_text
+from civicauth.auth.middleware import client_address
 from civicauth.auth.resolver import profile_data
 from civicauth.context import AppContext
 
@@ -89,6 +91,11 @@ async def put_profile(request: AnyRequest, ctx: AppContext) -> dict[str, Any]:
 async def create_user(request: AnyRequest, ctx: AppContext) -> Response[dict[str, Any]]:
     data = await read_input(request)
     fields = require_text(data, ("name", "email", "password", "password_confirmation"))
+    if (wait := await ctx.signups.admit(client_address(request.scope))) is not None:
+        raise TooManyRequestsException(
+            "Too many sign-ups from this address; try again later.",
+            headers={"Retry-After": str(wait)},
+        )
 
     def register() -> dict[str, Any]:
         with ctx.db.transaction() as session:
@@ -104,7 +111,7 @@ async def create_user(request: AnyRequest, ctx: AppContext) -> Response[dict[str
             )
             return profile_data(session, user)
 
-    result = await to_thread.run_sync(register)
+    result = await ctx.gate.hashing(register)
     body = own_profile(result, ctx.settings.issuer)
     location = f"{ctx.settings.issuer}/api/v2/users/{result['id']}"
     return Response(body, status_code=201, headers={"Location": location})
