@@ -37,7 +37,7 @@ def auth_failure(_: AnyRequest, exc: AuthFailure) -> Response[Any]:
 
 
 def malformed_body(_: AnyRequest, exc: MalformedBody) -> Response[Any]:
-    return _json(400, {"error": str(exc)})
+    return _json(exc.status, {"error": str(exc)})
 
 
 def http_exception(_: AnyRequest, exc: HTTPException) -> Response[Any]:
