@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from civicauth.accounts.passwords import Passwords
+from civicauth.auth.creation_limits import CreationLimits
 from civicauth.auth.resolver import Resolver
 from civicauth.auth.throttle import FailedAuthThrottle
 from civicauth.db import Database
@@ -18,6 +19,7 @@ class AppContext:
     passwords: Passwords
     throttle: FailedAuthThrottle
     resolver: Resolver
+    creation_limits: CreationLimits
 
     def forget_user(self, user_id: int) -> None:
         """End, in this process at once, every cached credential of a user

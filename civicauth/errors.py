@@ -25,3 +25,13 @@ class PermissionDenied(CivicAuthError):
 
 class InvalidCredentials(CivicAuthError):
     """Wrong email or password."""
+
+
+class RateLimited(CivicAuthError):
+    """The caller used up a rate limit on ``what``; may try again after
+    ``retry_after`` seconds."""
+
+    def __init__(self, what: str, retry_after: int) -> None:
+        super().__init__(f"too many {what}s; try again in {retry_after} s")
+        self.what = what
+        self.retry_after = retry_after

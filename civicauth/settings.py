@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     refresh_grace_seconds: int = Field(0, ge=0)
     failed_auth_limit_account: str = "10/5minutes"
     failed_auth_limit_address: str = "100/5minutes"
+    # Issues and comments (status changes included) one user may create.
+    issue_create_limit: str = "30/hour"
+    comment_create_limit: str = "60/hour"
     auto_approve_apps: bool = False
 
     # How long a verified credential or token lookup is trusted before the
@@ -50,7 +53,12 @@ class Settings(BaseSettings):
     # The HTTP server of ``civicauth serve``: granian measured faster here.
     server: Literal["granian", "uvicorn"] = "granian"
 
-    @field_validator("failed_auth_limit_account", "failed_auth_limit_address")
+    @field_validator(
+        "failed_auth_limit_account",
+        "failed_auth_limit_address",
+        "issue_create_limit",
+        "comment_create_limit",
+    )
     @classmethod
     def _valid_limit(cls, value: str) -> str:
         parse_many(value)

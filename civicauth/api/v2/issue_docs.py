@@ -168,6 +168,7 @@ FORBIDDEN = {
 }
 NOT_FOUND = {404: _error("No such issue")}
 INVALID = {422: ResponseSpec(data_container=FieldErrors, description="Each bad field named")}
+LIMITED = {429: _error("Too many new issues or comments from this user; see Retry-After")}
 UNSUPPORTED = {415: _error("A body that is not JSON, a form or multipart (by its Content-Type)")}
 
 
@@ -190,6 +191,11 @@ def write_responses(container: Any, description: str, status: int = 201) -> dict
         **UNSUPPORTED,
         **INVALID,
     }
+
+
+def create_responses(container: Any, description: str) -> dict[int, Any]:
+    """A write that creates an issue or a comment, which a per-user limit caps."""
+    return {**write_responses(container, description), **LIMITED}
 
 
 LOCATION = [
