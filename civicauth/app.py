@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from civicauth.accounts.passwords import Passwords
 from civicauth.api.v2.errors import http_exception
 from civicauth.api.v2.routes import api_info, api_router
+from civicauth.auth.creation_limits import CreationLimits
 from civicauth.auth.gate import PasswordGate
 from civicauth.auth.resolver import Resolver
 from civicauth.auth.throttle import FailedAuthThrottle, SignupThrottle, make_storage
@@ -62,7 +63,13 @@ def build_context(settings: Settings) -> AppContext:
         fresh_for=settings.auth_cache_seconds,
         credential_ttl=settings.credential_cache_ttl,
     )
-    return AppContext(settings, db, passwords, gate, signups, resolver)
+    creation_limits = CreationLimits(
+        settings.issue_create_limit,
+        settings.comment_create_limit,
+        settings.redis_url,
+        settings.redis_prefix,
+    )
+    return AppContext(settings, db, passwords, gate, signups, resolver, creation_limits)
 
 
 @get("/healthz", sync_to_thread=True, tags=["operations"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from civicauth.accounts.passwords import Passwords
+from civicauth.auth.creation_limits import CreationLimits
 from civicauth.auth.gate import PasswordGate
 from civicauth.auth.resolver import Resolver
 from civicauth.auth.throttle import SignupThrottle
@@ -21,6 +22,7 @@ class AppContext:
     gate: PasswordGate
     signups: SignupThrottle
     resolver: Resolver
+    creation_limits: CreationLimits
 
     def forget_user(self, user_id: int) -> None:
         """End, in this process at once, every cached credential of a user

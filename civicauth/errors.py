@@ -29,3 +29,13 @@ class InvalidCredentials(CivicAuthError):
     def __init__(self, user_id: int | None = None) -> None:
         super().__init__("wrong email or password")
         self.user_id = user_id
+
+
+class RateLimited(CivicAuthError):
+    """The caller used up a rate limit on ``what``; may try again after
+    ``retry_after`` seconds."""
+
+    def __init__(self, what: str, retry_after: int) -> None:
+        super().__init__(f"too many {what}s; try again in {retry_after} s")
+        self.what = what
+        self.retry_after = retry_after

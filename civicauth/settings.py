@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     failed_auth_limit_address: str = "100/5minutes"
     # Sign-ups (each one pays argon2) per client address.
     signup_limit_address: str = "20/hour"
+    # Issues and comments (status changes included) one user may create.
+    issue_create_limit: str = "30/hour"
+    comment_create_limit: str = "60/hour"
     auto_approve_apps: bool = False
 
     # How long a verified credential or token lookup is trusted before the
@@ -62,6 +65,8 @@ class Settings(BaseSettings):
         "failed_auth_limit_account",
         "failed_auth_limit_address",
         "signup_limit_address",
+        "issue_create_limit",
+        "comment_create_limit",
     )
     @classmethod
     def _valid_limit(cls, value: str) -> str:

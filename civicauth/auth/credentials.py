@@ -14,7 +14,7 @@ import binascii
 import re
 from dataclasses import dataclass
 
-from civicauth.auth.errors import AuthFailure, invalid_request
+from civicauth.auth.errors import BASIC, BEARER, Scheme, invalid_request, unauthorized
 
 # Far above any real credential; refuses the 64 KB header before any work.
 MAX_CREDENTIALS_LENGTH = 4096
@@ -37,44 +37,51 @@ class BearerCredentials:
 Credentials = BasicCredentials | BearerCredentials
 
 
+def scheme_of(credentials: Credentials) -> Scheme:
+    """The WWW-Authenticate scheme these credentials were sent under."""
+    return BASIC if isinstance(credentials, BasicCredentials) else BEARER
+
+
 def parse_basic(token68: str) -> BasicCredentials:
     try:
         raw = base64.b64decode(token68, validate=True)
     except (binascii.Error, ValueError):
-        raise invalid_request("Basic credentials are not valid base64.") from None
+        raise invalid_request("Basic credentials are not valid base64.", BASIC) from None
     try:
         decoded = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise invalid_request("Basic credentials are not valid UTF-8.") from None
+        raise invalid_request("Basic credentials are not valid UTF-8.", BASIC) from None
     username, colon, password = decoded.partition(":")
     if not colon:
-        raise invalid_request("Basic credentials must be 'user:password'.")
+        raise invalid_request("Basic credentials must be 'user:password'.", BASIC)
     return BasicCredentials(username, password)
 
 
 def parse_bearer(token: str, source: str) -> BearerCredentials:
     if not _B64TOKEN.fullmatch(token):
-        raise invalid_request("The bearer token is malformed.")
+        raise invalid_request("The bearer token is malformed.", BEARER)
     return BearerCredentials(token, source)
 
 
 def parse_header(value: str, *, bearer_only: bool = False) -> Credentials:
     """Parse an ``Authorization`` (or ``Authentication``) header value."""
-    if len(value) > MAX_CREDENTIALS_LENGTH:
-        raise invalid_request("The credentials are too long.")
     scheme, _, rest = value.strip().partition(" ")
-    rest = rest.strip()
     scheme = scheme.lower()
+    rest = rest.strip()
     if scheme == "basic" and not bearer_only:
+        if len(value) > MAX_CREDENTIALS_LENGTH:
+            raise invalid_request("The credentials are too long.", BASIC)
         if not rest:
-            raise invalid_request("Basic credentials are empty.")
+            raise invalid_request("Basic credentials are empty.", BASIC)
         return parse_basic(rest)
     if scheme == "bearer":
+        if len(value) > MAX_CREDENTIALS_LENGTH:
+            raise invalid_request("The credentials are too long.", BEARER)
         if not rest:
-            raise invalid_request("The bearer token is empty.")
+            raise invalid_request("The bearer token is empty.", BEARER)
         return parse_bearer(rest, "header")
     # RFC 6750 §3.1: an unsupported method gets a challenge without an error code.
-    raise AuthFailure(401, "unauthorized", "Use HTTP Basic or a Bearer token.")
+    raise unauthorized("Use HTTP Basic or a Bearer token.")
 
 
 def extract(
@@ -92,5 +99,8 @@ def extract(
     found += [parse_bearer(t, "query") for t in query_tokens]
     found += [parse_bearer(t, "body") for t in body_tokens]
     if len(found) > 1:
-        raise invalid_request("Send credentials by exactly one method.")
+        # The error is RFC 6750's when a token was among them (§3.1).
+        used = {scheme_of(c) for c in found}
+        schemes = [scheme for scheme in (BEARER, BASIC) if scheme in used]
+        raise invalid_request("Send credentials by exactly one method.", *schemes)
     return found[0] if found else None

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 REALM = "API v2"
+# The authentication schemes API v2 accepts, as WWW-Authenticate names them.
+Scheme = Literal["Basic", "Bearer"]
+BASIC: Scheme = "Basic"
+BEARER: Scheme = "Bearer"
 # RFC 6750 §3.1: the codes that belong in a Bearer challenge.
 RFC6750_ERRORS = frozenset({"invalid_request", "invalid_token", "insufficient_scope"})
 
@@ -18,44 +23,71 @@ class AuthFailure(Exception):
     status: int
     error: str
     description: str
-    # Which challenges go into WWW-Authenticate; the error code rides on Bearer.
-    basic_tried: bool = False
+    # The schemes the client used, the one the failure is about first; empty
+    # when it sent no credentials we understand.
+    schemes: tuple[Scheme, ...] = ()
     scope: str | None = None
     retry_after: int | None = None
 
+    def challenge(self, scheme: Scheme, *, with_error: bool) -> str:
+        params = [f"realm={_quote(REALM)}"]
+        if scheme == BASIC:
+            params.append('charset="UTF-8"')  # RFC 7617 §2.1: how we decode it
+        if with_error and (scheme == BASIC or self.error in RFC6750_ERRORS):
+            params.append(f"error={_quote(self.error)}")
+            params.append(f"error_description={_quote(self.description)}")
+            if self.scope:
+                params.append(f"scope={_quote(self.scope)}")
+        return f"{scheme} {', '.join(params)}"
+
+    def challenges(self) -> list[str]:
+        """RFC 7235 §4.1, one challenge per scheme. The scheme the client used
+        comes first and alone carries the error (RFC 6750 §3); Bearer is always
+        offered; Basic only where it was tried or nothing usable was sent. With
+        no credentials there is no error code (RFC 6750 §3.1)."""
+        used = self.schemes[0] if self.schemes else None
+        found = [self.challenge(used, with_error=True)] if used else []
+        for scheme in (BASIC, BEARER):
+            if scheme != used and (scheme == BEARER or scheme in self.schemes or not used):
+                found.append(self.challenge(scheme, with_error=False))
+        return found
+
     def headers(self) -> dict[str, str]:
+        headers = {"WWW-Authenticate": ", ".join(self.challenges())}
         if self.status == 429:
-            return {"Retry-After": str(self.retry_after or 1)}
-        bearer = f"Bearer realm={_quote(REALM)}"
-        if self.error in RFC6750_ERRORS:
-            bearer += f", error={_quote(self.error)}, error_description={_quote(self.description)}"
-        if self.scope:
-            bearer += f", scope={_quote(self.scope)}"
-        if self.status == 401 or self.basic_tried:
-            return {"WWW-Authenticate": f"Basic realm={_quote(REALM)}, {bearer}"}
-        return {"WWW-Authenticate": bearer}
+            headers["Retry-After"] = str(self.retry_after or 1)
+        return headers
 
     def body(self) -> dict[str, str]:
         return {"error": self.error, "error_description": self.description}
 
 
-def invalid_request(description: str) -> AuthFailure:
-    return AuthFailure(400, "invalid_request", description)
+def invalid_request(description: str, *schemes: Scheme) -> AuthFailure:
+    return AuthFailure(400, "invalid_request", description, schemes)
 
 
 def invalid_token(
     description: str = "The access token is invalid, expired or revoked.",
 ) -> AuthFailure:
-    return AuthFailure(401, "invalid_token", description)
+    return AuthFailure(401, "invalid_token", description, (BEARER,))
 
 
 def invalid_credentials() -> AuthFailure:
-    return AuthFailure(401, "invalid_credentials", "Wrong email or password.", basic_tried=True)
+    return AuthFailure(401, "invalid_credentials", "Wrong email or password.", (BASIC,))
 
 
-def insufficient_scope(scope: str) -> AuthFailure:
+def unauthorized(description: str) -> AuthFailure:
+    """No credentials (or none we understand): both challenges, no error code."""
+    return AuthFailure(401, "unauthorized", description)
+
+
+def insufficient_scope(scope: str, scheme: Scheme = BEARER) -> AuthFailure:
     return AuthFailure(
-        403, "insufficient_scope", f"This request needs the {scope!r} scope.", scope=scope
+        403,
+        "insufficient_scope",
+        f"This request needs the {scope!r} scope.",
+        (scheme,),
+        scope=scope,
     )
 
 
@@ -64,5 +96,6 @@ def throttled(retry_after: int) -> AuthFailure:
         429,
         "too_many_attempts",
         "Too many failed sign-in attempts; try again later.",
+        (BASIC,),
         retry_after=retry_after,
     )

@@ -6,7 +6,7 @@ Runs the resolver once per request and leaves the Principal (or None) in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import cast
 from urllib.parse import parse_qs
 
@@ -17,12 +17,13 @@ from litestar.types import (
     HTTPResponseBodyEvent,
     HTTPResponseStartEvent,
     HTTPScope,
+    Message,
     Receive,
     Scope,
     Send,
 )
 
-from civicauth.auth.credentials import Credentials, extract
+from civicauth.auth.credentials import BearerCredentials, Credentials, extract
 from civicauth.auth.errors import AuthFailure
 from civicauth.auth.resolver import Resolver
 from civicauth.metrics import AUTH_OUTCOMES
@@ -38,21 +39,57 @@ def client_address(scope: Scope) -> str:
     return client[0] if client else "unknown"
 
 
-async def send_failure(send: Send, failure: AuthFailure) -> None:
-    headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
-    headers += [(k.lower().encode(), v.encode()) for k, v in failure.headers().items()]
+async def send_json(
+    send: Send, status: int, body: dict[str, str], headers: dict[str, str] | None = None
+) -> None:
+    """A JSON answer sent before any handler runs; never cached."""
+    raw = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     start: HTTPResponseStartEvent = {
         "type": "http.response.start",
-        "status": failure.status,
-        "headers": headers,
+        "status": status,
+        "headers": raw,
     }
     await send(start)
-    body: HTTPResponseBodyEvent = {
+    event: HTTPResponseBodyEvent = {
         "type": "http.response.body",
-        "body": msgspec.json.encode(failure.body()),
+        "body": msgspec.json.encode(body),
         "more_body": False,
     }
-    await send(body)
+    await send(event)
+
+
+async def send_failure(send: Send, failure: AuthFailure) -> None:
+    await send_json(send, failure.status, failure.body(), failure.headers())
+
+
+def private_cache_control(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The headers with ``Cache-Control`` made ``private`` (or left at the
+    stricter ``no-store``); ``public`` is dropped, other directives kept."""
+    kept: list[tuple[bytes, bytes]] = []
+    directives: list[bytes] = []
+    for name, value in headers:
+        if name.lower() == b"cache-control":
+            directives += [d.strip() for d in value.split(b",") if d.strip()]
+        else:
+            kept.append((name, value))
+    names = {d.split(b"=")[0].strip().lower() for d in directives}
+    if not names & {b"private", b"no-store"}:
+        directives = [d for d in directives if d.lower() != b"public"] + [b"private"]
+    return [*kept, (b"cache-control", b", ".join(directives))]
+
+
+def keep_private(send: Send) -> Send:
+    """RFC 6750 §2.3: a response to a request with ``access_token`` in the
+    query must carry ``Cache-Control: private``, so no shared cache keeps an
+    answer keyed by a URL that holds a token."""
+
+    async def send_private(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = private_cache_control(message["headers"])
+        await send(message)
+
+    return send_private
 
 
 async def _credentials(scope: HTTPScope, receive: Receive) -> Credentials | None:
@@ -94,6 +131,8 @@ def authentication_middleware(resolver: Resolver) -> Callable[[ASGIApp], ASGIApp
             AUTH_OUTCOMES.labels(principal.method if principal else "anonymous", "ok").inc()
             scope["user"] = principal
             scope["auth"] = principal
+            if isinstance(credentials, BearerCredentials) and credentials.source == "query":
+                send = keep_private(send)
             await app(scope, receive, send)
 
         return authenticate

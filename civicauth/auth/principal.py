@@ -3,6 +3,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from civicauth.auth.errors import BEARER, Scheme
+
 # Basic credentials and personal access tokens act as the user themself.
 ALL_SCOPES = frozenset({"public", "write"})
 
@@ -19,6 +21,9 @@ class Principal:
     client_id: str | None = None
     # A snapshot of the user's public profile, read at most a second ago.
     profile: dict[str, Any] = field(default_factory=dict, compare=False)
+    # How the credentials came: a personal access token may be a Bearer token
+    # or a Basic password, and a refusal answers in the scheme the client used.
+    scheme: Scheme = BEARER
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

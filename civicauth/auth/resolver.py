@@ -7,7 +7,7 @@ present but malformed, wrong, or throttled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -178,7 +178,9 @@ class Resolver:
             snapshot = user_snapshot(session, user.id)
         assert snapshot is not None
         profile, stamp = snapshot
-        return _Verified(Principal(user.id, ALL_SCOPES, "basic", profile=profile), stamp)
+        return _Verified(
+            Principal(user.id, ALL_SCOPES, "basic", profile=profile, scheme=errors.BASIC), stamp
+        )
 
     def _revalidate(self, user_id: int) -> _Verified | None:
         with self.db.read() as session:
@@ -186,7 +188,9 @@ class Resolver:
         if snapshot is None:
             return None
         profile, stamp = snapshot
-        return _Verified(Principal(user_id, ALL_SCOPES, "basic", profile=profile), stamp)
+        return _Verified(
+            Principal(user_id, ALL_SCOPES, "basic", profile=profile, scheme=errors.BASIC), stamp
+        )
 
     # -- Bearer tokens -----------------------------------------------------
 
@@ -236,7 +240,7 @@ class Resolver:
             principal.profile.get("email_canonical"),
         ):
             raise errors.invalid_credentials()
-        return principal
+        return replace(principal, scheme=errors.BASIC)
 
     def _remember(self, key: str, verified: _Verified, *, verified_at: float) -> None:
         fresh = self._fresh_for

@@ -172,6 +172,19 @@ def list_comments(
     return total, [CommentRow(c, name) for c, name in session.execute(statement).all()]
 
 
+def latest_comments(session: Session, issue_id: int, limit: int) -> list[CommentRow]:
+    """An issue's ``limit`` most recent comments, oldest of them first."""
+    statement = (
+        select(Comment, User.name)
+        .join(User, User.id == Comment.user_id)
+        .where(Comment.issue_id == issue_id)
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(limit)
+    )
+    rows = [CommentRow(c, name) for c, name in session.execute(statement).all()]
+    return rows[::-1]
+
+
 def comment_row(session: Session, comment: Comment) -> CommentRow:
     """A comment with its author's name."""
     name = session.scalar(select(User.name).where(User.id == comment.user_id))

@@ -136,3 +136,27 @@ def test_a_client_credentials_token_acts_for_no_user(server, ctx):
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code in (401, 403)
+
+
+def test_answers_to_a_token_in_the_query_are_private(server, issue_token):
+    """RFC 6750 §2.3: every answer to a request whose URL holds the token,
+    reads, writes and errors alike, is kept out of shared caches."""
+    _, token = issue_token("public write")
+    query = {"access_token": token}
+    answers = [
+        profile(server, params=query),
+        httpx.get(server.url + "/api/v2/issues", params=query),
+        httpx.put(server.url + "/api/v2/profile", params=query, json={"name": "Queried"}),
+        httpx.get(server.url + "/api/v2/issues/999999", params=query),
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 404]
+    for answer in answers:
+        directives = {d.strip() for d in answer.headers["cache-control"].split(",")}
+        assert directives & {"private", "no-store"}, answer.request.url
+
+
+def test_a_token_in_the_header_leaves_caching_alone(server, issue_token):
+    _, token = issue_token("public")
+    answer = httpx.get(server.url + "/api/v2/issues", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert "private" not in answer.headers.get("cache-control", "")

@@ -9,7 +9,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from civicauth.api.v2.inputs import MalformedBody
 from civicauth.auth.errors import AuthFailure
-from civicauth.errors import NotFound, PermissionDenied, ValidationFailed
+from civicauth.errors import NotFound, PermissionDenied, RateLimited, ValidationFailed
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -36,8 +36,18 @@ def auth_failure(_: AnyRequest, exc: AuthFailure) -> Response[Any]:
     return _json(exc.status, exc.body(), {**exc.headers(), "Cache-Control": "no-store"})
 
 
+def rate_limited(_: AnyRequest, exc: RateLimited) -> Response[Any]:
+    """RFC 6585 §4: 429, with Retry-After saying when to try again."""
+    body = {
+        "error": "too_many_requests",
+        "error_description": f"Too many new {exc.what}s from this account; "
+        f"try again in {exc.retry_after} seconds.",
+    }
+    return _json(429, body, {"Retry-After": str(exc.retry_after)})
+
+
 def malformed_body(_: AnyRequest, exc: MalformedBody) -> Response[Any]:
-    return _json(400, {"error": str(exc)})
+    return _json(exc.status, {"error": str(exc)})
 
 
 def http_exception(_: AnyRequest, exc: HTTPException) -> Response[Any]:
@@ -59,5 +69,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     PermissionDenied: permission_denied,
     AuthFailure: auth_failure,
     MalformedBody: malformed_body,
+    RateLimited: rate_limited,
     HTTPException: http_exception,
 }

@@ -18,8 +18,12 @@ def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Princip
 def current_user_id(connection: ASGIConnection[Any, Any, Any, Any]) -> int:
     """The signed-in user's id; only for handlers guarded by ``authenticated_user``."""
     principal = current_principal(connection)
-    if principal is None or principal.user_id is None:
-        raise errors.AuthFailure(401, "unauthorized", "This request needs a signed-in user.")
+    if principal is None:
+        raise errors.unauthorized("This request needs a signed-in user.")
+    if principal.user_id is None:
+        # RFC 6750 §3.1: a token "invalid for other reasons": it acts for its
+        # client alone (client_credentials), not for a user.
+        raise errors.invalid_token("This token acts for its application, not for a user.")
     return principal.user_id
 
 
@@ -33,4 +37,4 @@ def write_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRou
     principal = current_principal(connection)
     assert principal is not None
     if not principal.has_scope("write"):
-        raise errors.insufficient_scope("write")
+        raise errors.insufficient_scope("write", principal.scheme)

@@ -14,7 +14,12 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class MalformedBody(Exception):
-    """The body could not be read as its content type claims."""
+    """The body could not be read as its content type claims (400), or its
+    content type is not one the API reads (415)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 async def read_input(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -26,6 +31,14 @@ async def read_input(request: Request[Any, Any, Any]) -> dict[str, Any]:
     body = await request.body()
     if not body.strip():
         return {}
+    if content_type not in JSON_TYPES:
+        # JSON only when the client says so: a cross-site HTML form may post
+        # text/plain that happens to be JSON, and must not be read as such.
+        raise MalformedBody(
+            f"Send the body as {', '.join(JSON_TYPES + FORM_TYPES)}, not "
+            f"{content_type or 'without a Content-Type'}.",
+            status=415,
+        )
     try:
         data = await request.json()
     except SerializationException:

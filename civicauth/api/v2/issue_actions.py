@@ -52,7 +52,7 @@ def list_comments(
     "/issues/{issue_id:int}/comments",
     summary="Comment on an issue",
     status_code=201,
-    responses=docs.write_responses(docs.IssueComment, "The comment, and the issue's state"),
+    responses=docs.create_responses(docs.IssueComment, "The comment, and the issue's state"),
     operation_class=docs.COMMENT_OPERATION,
     **WRITE,
 )
@@ -60,6 +60,7 @@ async def create_comment(request: AnyRequest, ctx: AppContext, issue_id: IssueId
     """``comment`` is required; JSON, form or multipart."""
     text = clean_comment(await read_input(request))
     user_id = current_user_id(request)
+    await ctx.creation_limits.spend("comment", user_id)
 
     def store() -> tuple[CommentRow, Issue]:
         with ctx.db.transaction() as session:

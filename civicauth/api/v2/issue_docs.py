@@ -160,9 +160,16 @@ def _error(description: str) -> ResponseSpec:
 BAD_REQUEST = {400: _error("Malformed body, or more than one authentication method")}
 BAD_CREDENTIALS = {401: _error("Credentials were sent but are invalid (RFC 6750 §3.1)")}
 NEEDS_USER = {401: _error("No or invalid credentials (RFC 6750 §3.1)")}
-FORBIDDEN = {403: _error("insufficient_scope (RFC 6750 §3.1), or not the reporter")}
+FORBIDDEN = {
+    403: _error(
+        "insufficient_scope (RFC 6750 §3.1), not the reporter, or a write a browser marked "
+        "as cross-site (Sec-Fetch-Site)"
+    )
+}
 NOT_FOUND = {404: _error("No such issue")}
 INVALID = {422: ResponseSpec(data_container=FieldErrors, description="Each bad field named")}
+LIMITED = {429: _error("Too many new issues or comments from this user; see Retry-After")}
+UNSUPPORTED = {415: _error("A body that is not JSON, a form or multipart (by its Content-Type)")}
 
 
 def ok(container: Any, description: str, status: int = 200) -> dict[int, ResponseSpec]:
@@ -175,7 +182,20 @@ def read_responses(container: Any, description: str) -> dict[int, Any]:
 
 def write_responses(container: Any, description: str, status: int = 201) -> dict[int, Any]:
     success = ok(container, description, status) if container is not None else {}
-    return {**success, **BAD_REQUEST, **NEEDS_USER, **FORBIDDEN, **NOT_FOUND, **INVALID}
+    return {
+        **success,
+        **BAD_REQUEST,
+        **NEEDS_USER,
+        **FORBIDDEN,
+        **NOT_FOUND,
+        **UNSUPPORTED,
+        **INVALID,
+    }
+
+
+def create_responses(container: Any, description: str) -> dict[int, Any]:
+    """A write that creates an issue or a comment, which a per-user limit caps."""
+    return {**write_responses(container, description), **LIMITED}
 
 
 LOCATION = [

@@ -47,6 +47,9 @@ Fields = Annotated[
 ]
 IssueId = Annotated[int, Parameter(description="The issue's id.")]
 LIST_DEPENDENCIES = {"listing": LISTING, "paging": PAGE}
+# ``details=true`` shows at most this many comments, the most recent; when
+# ``comment_count`` is larger, ``comment_url`` (the collection) has them all.
+DETAIL_COMMENTS = 100
 
 
 def _viewer(request: AnyRequest) -> int | None:
@@ -123,7 +126,13 @@ def get_issue(
     request: AnyRequest,
     ctx: AppContext,
     issue_id: IssueId,
-    details: Annotated[bool, Parameter(description="Add the issue's comments.")] = False,
+    details: Annotated[
+        bool,
+        Parameter(
+            description=f"Add the issue's {DETAIL_COMMENTS} most recent comments "
+            "(comment_url lists them all)."
+        ),
+    ] = False,
     fields: Fields = None,
 ) -> dict[str, Any]:
     issuer = ctx.settings.issuer
@@ -131,11 +140,12 @@ def get_issue(
         row = queries.find_issue(session, issue_id)
         body = shaped_issues(session, [row], _viewer(request), issuer)[0]
         if details:
-            _, comments = queries.list_comments(session, issue_id, 0, None)
+            comments = queries.latest_comments(session, issue_id, DETAIL_COMMENTS)
             body["comments"] = [comment_object(c, issuer) for c in comments]
     wanted = parse_fields(fields)
     if details and wanted is not None:
-        wanted |= {"comments"}
+        # The rest of a long discussion is a page of the comments collection away.
+        wanted |= {"comments", "comment_count", "comment_url"}
     return narrowed(body, wanted)
 
 
@@ -156,7 +166,7 @@ def report_input(data: dict[str, Any]) -> dict[str, Any]:
     guards=[write_scope],
     security=docs.WRITE_SECURITY,
     response_headers=docs.LOCATION,
-    responses=docs.write_responses(docs.CivicIssue, "The new issue"),
+    responses=docs.create_responses(docs.CivicIssue, "The new issue"),
     operation_class=docs.REPORT_OPERATION,
 )
 async def create_issue(request: AnyRequest, ctx: AppContext) -> Response[dict[str, Any]]:
@@ -165,6 +175,7 @@ async def create_issue(request: AnyRequest, ctx: AppContext) -> Response[dict[st
     ``description`` inside ``answers``, is accepted too."""
     new = clean_report(report_input(await read_input(request)))
     user_id = current_user_id(request)
+    await ctx.creation_limits.spend("issue", user_id)
 
     def store() -> IssueRow:
         with ctx.db.transaction() as session:
@@ -181,6 +192,8 @@ async def _change_status(
 ) -> dict[str, Any]:
     text = clean_comment(await read_input(request))
     user_id = current_user_id(request)
+    # A status change is posted as a comment, and counts as one.
+    await ctx.creation_limits.spend("comment", user_id)
 
     def change() -> tuple[CommentRow, Issue]:
         with ctx.db.transaction() as session:
@@ -196,7 +209,7 @@ STATUS_CHANGE: dict[str, Any] = {
     "status_code": 201,
     "guards": [write_scope],
     "security": docs.WRITE_SECURITY,
-    "responses": docs.write_responses(docs.IssueComment, "The comment, and the issue's state"),
+    "responses": docs.create_responses(docs.IssueComment, "The comment, and the issue's state"),
     "operation_class": docs.COMMENT_OPERATION,
 }
 

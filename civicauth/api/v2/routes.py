@@ -6,6 +6,7 @@ from litestar import Router, get
 from litestar.types import ControllerRouterHandler
 
 from civicauth.api.v2 import issues, users
+from civicauth.api.v2.cross_site import refuse_cross_site_writes
 from civicauth.api.v2.errors import EXCEPTION_HANDLERS
 from civicauth.auth.middleware import authentication_middleware
 from civicauth.context import AppContext
@@ -22,7 +23,8 @@ def api_router(ctx: AppContext, extra: list[ControllerRouterHandler] | None = No
     return Router(
         "/api/v2",
         route_handlers=[*users.ROUTES, *issues.ROUTES, *(extra or [])],
-        middleware=[middleware],
+        # Cross-site writes are refused before any credential is looked at.
+        middleware=[refuse_cross_site_writes, middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         tags=["API v2"],
     )
