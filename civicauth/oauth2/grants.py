@@ -3,7 +3,7 @@ with our storage (RFC 6749 §4.1, §4.2, §4.4, §6)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from authlib.oauth2.rfc6749 import (
     InvalidClientError,
@@ -13,11 +13,9 @@ from authlib.oauth2.rfc6749 import (
 )
 
 from civicauth.oauth2.adapters import ClientAdapter, CodeAdapter, ResourceOwner, TokenAdapter
+from civicauth.oauth2.request_store import RequestStore
 from civicauth.tokens import codes, oauth_tokens, secrets
 from civicauth.tokens.oauth_tokens import Rotation
-
-if TYPE_CHECKING:
-    from civicauth.oauth2.server import CivicAuthorizationServer
 
 SECRET = ["client_secret_basic", "client_secret_post"]
 SECRET_OR_PUBLIC = [*SECRET, "none"]
@@ -25,7 +23,7 @@ SECRET_OR_PUBLIC = [*SECRET, "none"]
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = SECRET_OR_PUBLIC
-    server: CivicAuthorizationServer
+    server: RequestStore
 
     def generate_authorization_code(self) -> str:
         return secrets.mint(secrets.Kind.CODE)
@@ -68,7 +66,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
 
 class ImplicitGrant(grants.ImplicitGrant):
-    server: CivicAuthorizationServer
+    server: RequestStore
 
     def authenticate_token_endpoint_client(self) -> ClientAdapter:
         # RFC 6749 §4.2.1: no client authentication at the authorization
@@ -88,7 +86,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     TOKEN_ENDPOINT_AUTH_METHODS = SECRET_OR_PUBLIC
     INCLUDE_NEW_REFRESH_TOKEN = True
-    server: CivicAuthorizationServer
+    server: RequestStore
 
     def authenticate_refresh_token(self, refresh_token: str) -> TokenAdapter | None:
         row = oauth_tokens.find_by_refresh_token(self.server.session, refresh_token)
@@ -143,7 +141,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = SECRET
-    server: CivicAuthorizationServer
+    server: RequestStore
 
     def validate_token_request(self) -> None:
         super().validate_token_request()

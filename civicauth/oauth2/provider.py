@@ -20,8 +20,9 @@ from civicauth.db import Database
 from civicauth.oauth2.adapters import ResourceOwner
 from civicauth.oauth2.inputs import MalformedRequest, OAuthInput, check_parameters
 from civicauth.oauth2.outcomes import SIGN_IN_NEEDED, AuthorizeOutcome, Consent, ErrorPage
+from civicauth.oauth2.request_store import ServerConfig
 from civicauth.oauth2.responses import OAuthResponse, json_error, with_issuer
-from civicauth.oauth2.server import CivicAuthorizationServer, ServerConfig
+from civicauth.oauth2.server import CivicAuthorizationServer
 from civicauth.settings import Settings
 from civicauth.tokens import authorizations
 
