@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from civicauth.clients import services as clients
-from civicauth.clients.models import Client
+from civicauth.clients.models import PENDING, Client
 from civicauth.clients.scopes import DEFAULT_SCOPE, scope_list
 from civicauth.db import utcnow
 from civicauth.tokens import oauth_tokens
@@ -33,8 +33,11 @@ class ClientAdapter:
         self.grant_types = frozenset(row.grant_types.split())
 
     @property
-    def is_pending(self) -> bool:
-        return clients.is_pending(self.row)
+    def awaiting_review(self) -> bool:
+        return self.row.status == PENDING
+
+    def usable_by(self, user_id: int | None) -> bool:
+        return self.row.usable_by(user_id)
 
     def get_client_id(self) -> str:
         return self.client_id

@@ -21,6 +21,15 @@ SECRET = ["client_secret_basic", "client_secret_post"]
 SECRET_OR_PUBLIC = [*SECRET, "none"]
 
 
+def require_usable(client: ClientAdapter, user_id: int | None) -> None:
+    """Refuse an app that may not act for this user (None: for itself):
+    one awaiting review that is not the user's own, or a rejected or
+    suspended one (RFC 6749 §5.2 unauthorized_client)."""
+    if not client.usable_by(user_id):
+        why = "is awaiting review" if client.awaiting_review else "may not be used"
+        raise UnauthorizedClientError(f"The application {why}.")
+
+
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = SECRET_OR_PUBLIC
     server: RequestStore
@@ -56,6 +65,10 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         if codes.is_expired(row):
             raise InvalidGrantError("The code has expired.")
         return CodeAdapter(row)
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        require_usable(self.request.client, self.request.authorization_code.row.user_id)
 
     def delete_authorization_code(self, authorization_code: CodeAdapter) -> None:
         """Nothing to do: the code was claimed when it was read, and stays
@@ -96,6 +109,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def authenticate_user(self, refresh_token: TokenAdapter) -> ResourceOwner | None:
         return refresh_token.get_user()
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        presented: TokenAdapter = self.request.refresh_token
+        require_usable(self.request.client, presented.row.user_id)
 
     def create_token_response(self) -> tuple[int, Any, Any]:
         session, presented = self.server.session, self.request.refresh_token
@@ -145,5 +163,4 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
 
     def validate_token_request(self) -> None:
         super().validate_token_request()
-        if self.request.client.is_pending:
-            raise UnauthorizedClientError("The application is awaiting review.")
+        require_usable(self.request.client, None)

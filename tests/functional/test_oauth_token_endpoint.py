@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from civicauth.clients.models import Client
 from civicauth.db import utcnow
 from civicauth.tokens import secrets
 from civicauth.tokens.models import AuthorizationCode, OAuthToken
@@ -233,6 +234,27 @@ def test_client_credentials_are_refused_to_pending_apps(server, ctx, make_user):
     response = post_token(server, {"grant_type": "client_credentials"}, auth=app.auth)
     assert error_of(response) == "unauthorized_client"
     assert "awaiting review" in response.json()["error_description"]
+
+
+def set_status(ctx, app, status: str) -> None:
+    with ctx.db.transaction() as session:
+        session.execute(update(Client).where(Client.id == app.pk).values(status=status))
+
+
+@pytest.mark.parametrize("status", ["rejected", "suspended"])
+def test_an_app_that_may_not_be_used_gets_no_tokens(server, ctx, app, resident, status):
+    tokens = exchange(server, app, get_code(resident, app)).json()
+    code = get_code(resident, app)
+    set_status(ctx, app, status)
+    for refused in (
+        refresh(server, app, tokens["refresh_token"]),
+        exchange(server, app, code),
+        post_token(server, {"grant_type": "client_credentials"}, auth=app.auth),
+    ):
+        assert error_of(refused) == "unauthorized_client"
+        assert refused.json()["error_description"] == "The application may not be used."
+    set_status(ctx, app, "approved")  # reinstated: the refresh token works again
+    assert refresh(server, app, tokens["refresh_token"]).status_code == 200
 
 
 @pytest.mark.parametrize(
