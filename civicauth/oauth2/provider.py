@@ -122,7 +122,11 @@ class Provider:
         self, session: Session, server: CivicAuthorizationServer, grant: Any, owner: ResourceOwner
     ) -> AuthorizeOutcome:
         client, scope = grant.request.client, grant.request.scope
-        if authorizations.has_consent(session, owner.id, client.pk, scope):
+        # RFC 8252 §8.6: nothing proves a public client is the app it names
+        # (any program on the device can start its flow with its own PKCE
+        # challenge and listen on its loopback port), so it is asked each time.
+        remembered = not client.row.is_public
+        if remembered and authorizations.has_consent(session, owner.id, client.pk, scope):
             return self._respond(server, grant, owner)
         return Consent(
             client_name=client.row.name,
