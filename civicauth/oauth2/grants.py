@@ -8,6 +8,7 @@ from typing import Any
 from authlib.oauth2.rfc6749 import (
     InvalidClientError,
     InvalidGrantError,
+    InvalidScopeError,
     UnauthorizedClientError,
     grants,
 )
@@ -114,6 +115,12 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         super().validate_token_request()
         presented: TokenAdapter = self.request.refresh_token
         require_usable(self.request.client, presented.row.user_id)
+        # RFC 6749 §6: the scope asked for, or the grant's; never more than
+        # the app may have now (its registration may have lost a scope).
+        asked = self.request.payload.scope or presented.get_scope()
+        self.request.scope = self.request.client.permitted_scope(asked)
+        if not self.request.scope:
+            raise InvalidScopeError("The application may no longer use any of these scopes.")
 
     def create_token_response(self) -> tuple[int, Any, Any]:
         session, presented = self.server.session, self.request.refresh_token
@@ -129,8 +136,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def issue_token(
         self, user: ResourceOwner | None, refresh_token: TokenAdapter
     ) -> dict[str, Any]:
-        scope = self.request.payload.scope or refresh_token.get_scope()
-        return self.server.rotated_token(scope, self.request.form["refresh_token"])
+        return self.server.rotated_token(self.request.scope, self.request.form["refresh_token"])
 
     def revoke_old_credential(self, refresh_token: TokenAdapter) -> None:
         """Nothing to do: rotate_refresh retired it before the new pair was made."""

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from authlib.integrations.httpx_client import OAuth2Client as AuthlibSession
 from sqlalchemy import select, update
 
 from civicauth.clients.models import Client
@@ -185,6 +186,38 @@ def test_refresh_may_narrow_but_not_widen_the_scope(server, app, resident):
     assert error_of(refresh(server, app, tokens["refresh_token"], scope="write")) == (
         "invalid_scope"
     )
+
+
+def set_scopes(ctx, app, scopes: str) -> None:
+    with ctx.db.transaction() as session:
+        session.execute(update(Client).where(Client.id == app.pk).values(scopes=scopes))
+
+
+def test_a_refresh_keeps_only_the_scopes_the_app_still_has(server, ctx, app, resident):
+    tokens = exchange(server, app, get_code(resident, app, scope="public write")).json()
+    set_scopes(ctx, app, "public")  # the app lost write since
+    oauth = AuthlibSession(app.client_id, app.client_secret, token=tokens)
+    refreshed = oauth.refresh_token(server.url + "/oauth/token")
+    assert refreshed["scope"] == "public"
+    write = httpx.put(
+        server.url + "/api/v2/profile",
+        data={"name": "Renamed"},
+        headers={"Authorization": f"Bearer {refreshed['access_token']}"},
+    )
+    assert write.status_code == 403
+    assert api_status(server, refreshed["access_token"]) == 200
+    # Asking for the lost scope explicitly gets no more.
+    again = refresh(server, app, refreshed["refresh_token"], scope="public")
+    assert again.json()["scope"] == "public"
+
+
+def test_a_refresh_with_none_of_its_scopes_left_is_refused(server, ctx, app, resident):
+    tokens = exchange(server, app, get_code(resident, app, scope="write")).json()
+    set_scopes(ctx, app, "public")
+    refused = refresh(server, app, tokens["refresh_token"])
+    assert error_of(refused) == "invalid_scope"
+    set_scopes(ctx, app, "public write")  # nothing was rotated by the refusal
+    assert refresh(server, app, tokens["refresh_token"]).json()["scope"] == "write"
 
 
 def test_a_refresh_token_is_bound_to_its_client(server, ctx, app, resident):
