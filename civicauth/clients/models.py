@@ -7,6 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from civicauth.db import Base, utcnow
 
+# An application's review states; any other (rejected, suspended) is unusable.
+PENDING, APPROVED = "pending", "approved"
+
 
 class Client(Base):
     """An application registered with the five items of the seed."""
@@ -31,7 +34,15 @@ class Client(Base):
     scopes: Mapped[str] = mapped_column(String(200), default="public write")
     # "pending" until an operator approves; a pending app runs its flows only
     # for its own developer.
-    status: Mapped[str] = mapped_column(String(16), default="approved")
+    status: Mapped[str] = mapped_column(String(16), default=APPROVED)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def usable_by(self, user_id: int | None) -> bool:
+        """Whether the app may run a flow for this user (None: for itself, as
+        in client credentials): approved, for everyone; pending review, for
+        its own developer only; in any other state, for nobody."""
+        if self.status == APPROVED:
+            return True
+        return self.status == PENDING and user_id is not None and user_id == self.owner_id

@@ -16,14 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicauth.accounts.validation import email_errors
-from civicauth.clients.models import Client
+from civicauth.clients.models import APPROVED, Client
+from civicauth.clients.models import PENDING as PENDING  # the portal's, from here
 from civicauth.clients.scopes import scope_list, unknown_scopes
 from civicauth.errors import NotFound, ValidationFailed
 from civicauth.tokens import secrets
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "implicit", "client_credentials")
 DEFAULT_GRANT_TYPES = ("authorization_code", "refresh_token")
-PENDING, APPROVED = "pending", "approved"
 MAX_REDIRECT_URIS = 10
 MAX_URI_LENGTH = 2000
 _PHONE = re.compile(r"\+?[0-9][0-9 ().\-/x]{2,39}")

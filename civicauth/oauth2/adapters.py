@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from civicauth.clients import services as clients
-from civicauth.clients.models import Client
+from civicauth.clients.models import PENDING, Client
 from civicauth.clients.scopes import DEFAULT_SCOPE, scope_list
 from civicauth.db import utcnow
 from civicauth.tokens import oauth_tokens
@@ -33,8 +33,11 @@ class ClientAdapter:
         self.grant_types = frozenset(row.grant_types.split())
 
     @property
-    def is_pending(self) -> bool:
-        return clients.is_pending(self.row)
+    def awaiting_review(self) -> bool:
+        return self.row.status == PENDING
+
+    def usable_by(self, user_id: int | None) -> bool:
+        return self.row.usable_by(user_id)
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -48,11 +51,15 @@ class ClientAdapter:
     def get_allowed_scope(self, scope: str | None) -> str | None:
         """The scope to grant, or None (invalid_scope) when any requested scope
         is not one this app may ask for (RFC 6749 §3.3, as Doorkeeper does)."""
-        allowed = scope_list(self.row.scopes)
         requested = scope_list(scope) or [DEFAULT_SCOPE]
-        if not set(requested) <= set(allowed):
+        if not set(requested) <= set(scope_list(self.row.scopes)):
             return None
-        return " ".join(name for name in allowed if name in requested)
+        return self.permitted_scope(" ".join(requested))
+
+    def permitted_scope(self, scope: str) -> str:
+        """The part of ``scope`` this app may (still) ask for, in its order."""
+        requested = set(scope_list(scope))
+        return " ".join(name for name in scope_list(self.row.scopes) if name in requested)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         return clients.redirect_uri_matches(self.row.redirect_uris, redirect_uri)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _Revocation
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _Introspection
 
 from civicauth.oauth2.adapters import ClientAdapter, TokenAdapter
+from civicauth.oauth2.request_store import RequestStore
 from civicauth.tokens import oauth_tokens, secrets
 
-if TYPE_CHECKING:
-    from civicauth.oauth2.server import CivicAuthorizationServer
 
-
-def find_token(server: CivicAuthorizationServer, token: str) -> TokenAdapter | None:
+def find_token(server: RequestStore, token: str) -> TokenAdapter | None:
     """The token's row, whatever the hint says: the prefix tells access from
     refresh (RFC 7009 §2.1 lets the server look beyond the hint)."""
     kind = secrets.kind_of(token)
@@ -36,7 +34,7 @@ def require_token(request: Any) -> None:
 
 class RevocationEndpoint(_Revocation):
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
-    server: CivicAuthorizationServer
+    server: RequestStore
 
     def check_params(self, request: Any, client: ClientAdapter) -> None:
         require_token(request)
@@ -59,7 +57,7 @@ class RevocationEndpoint(_Revocation):
 class IntrospectionEndpoint(_Introspection):
     # RFC 7662 §2.1: only authenticated clients, so public ones cannot probe.
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
-    server: CivicAuthorizationServer
+    server: RequestStore
 
     def check_params(self, request: Any, client: ClientAdapter) -> None:
         require_token(request)

@@ -3,29 +3,37 @@ with our storage (RFC 6749 §4.1, §4.2, §4.4, §6)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from authlib.oauth2.rfc6749 import (
     InvalidClientError,
     InvalidGrantError,
+    InvalidScopeError,
     UnauthorizedClientError,
     grants,
 )
 
 from civicauth.oauth2.adapters import ClientAdapter, CodeAdapter, ResourceOwner, TokenAdapter
+from civicauth.oauth2.request_store import RequestStore
 from civicauth.tokens import codes, oauth_tokens, secrets
 from civicauth.tokens.oauth_tokens import Rotation
-
-if TYPE_CHECKING:
-    from civicauth.oauth2.server import CivicAuthorizationServer
 
 SECRET = ["client_secret_basic", "client_secret_post"]
 SECRET_OR_PUBLIC = [*SECRET, "none"]
 
 
+def require_usable(client: ClientAdapter, user_id: int | None) -> None:
+    """Refuse an app that may not act for this user (None: for itself):
+    one awaiting review that is not the user's own, or a rejected or
+    suspended one (RFC 6749 §5.2 unauthorized_client)."""
+    if not client.usable_by(user_id):
+        why = "is awaiting review" if client.awaiting_review else "may not be used"
+        raise UnauthorizedClientError(f"The application {why}.")
+
+
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = SECRET_OR_PUBLIC
-    server: CivicAuthorizationServer
+    server: RequestStore
 
     def generate_authorization_code(self) -> str:
         return secrets.mint(secrets.Kind.CODE)
@@ -59,6 +67,10 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             raise InvalidGrantError("The code has expired.")
         return CodeAdapter(row)
 
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        require_usable(self.request.client, self.request.authorization_code.row.user_id)
+
     def delete_authorization_code(self, authorization_code: CodeAdapter) -> None:
         """Nothing to do: the code was claimed when it was read, and stays
         stored (as used) so that a replay is recognised until it expires."""
@@ -68,7 +80,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
 
 class ImplicitGrant(grants.ImplicitGrant):
-    server: CivicAuthorizationServer
+    server: RequestStore
 
     def authenticate_token_endpoint_client(self) -> ClientAdapter:
         # RFC 6749 §4.2.1: no client authentication at the authorization
@@ -88,7 +100,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     TOKEN_ENDPOINT_AUTH_METHODS = SECRET_OR_PUBLIC
     INCLUDE_NEW_REFRESH_TOKEN = True
-    server: CivicAuthorizationServer
+    server: RequestStore
 
     def authenticate_refresh_token(self, refresh_token: str) -> TokenAdapter | None:
         row = oauth_tokens.find_by_refresh_token(self.server.session, refresh_token)
@@ -98,6 +110,17 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def authenticate_user(self, refresh_token: TokenAdapter) -> ResourceOwner | None:
         return refresh_token.get_user()
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        presented: TokenAdapter = self.request.refresh_token
+        require_usable(self.request.client, presented.row.user_id)
+        # RFC 6749 §6: the scope asked for, or the grant's; never more than
+        # the app may have now (its registration may have lost a scope).
+        asked = self.request.payload.scope or presented.get_scope()
+        self.request.scope = self.request.client.permitted_scope(asked)
+        if not self.request.scope:
+            raise InvalidScopeError("The application may no longer use any of these scopes.")
 
     def create_token_response(self) -> tuple[int, Any, Any]:
         session, presented = self.server.session, self.request.refresh_token
@@ -113,8 +136,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def issue_token(
         self, user: ResourceOwner | None, refresh_token: TokenAdapter
     ) -> dict[str, Any]:
-        scope = self.request.payload.scope or refresh_token.get_scope()
-        return self.server.rotated_token(scope, self.request.form["refresh_token"])
+        return self.server.rotated_token(self.request.scope, self.request.form["refresh_token"])
 
     def revoke_old_credential(self, refresh_token: TokenAdapter) -> None:
         """Nothing to do: rotate_refresh retired it before the new pair was made."""
@@ -143,9 +165,8 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = SECRET
-    server: CivicAuthorizationServer
+    server: RequestStore
 
     def validate_token_request(self) -> None:
         super().validate_token_request()
-        if self.request.client.is_pending:
-            raise UnauthorizedClientError("The application is awaiting review.")
+        require_usable(self.request.client, None)

@@ -20,8 +20,9 @@ from civicauth.db import Database
 from civicauth.oauth2.adapters import ResourceOwner
 from civicauth.oauth2.inputs import MalformedRequest, OAuthInput, check_parameters
 from civicauth.oauth2.outcomes import SIGN_IN_NEEDED, AuthorizeOutcome, Consent, ErrorPage
+from civicauth.oauth2.request_store import ServerConfig
 from civicauth.oauth2.responses import OAuthResponse, json_error, with_issuer
-from civicauth.oauth2.server import CivicAuthorizationServer, ServerConfig
+from civicauth.oauth2.server import CivicAuthorizationServer
 from civicauth.settings import Settings
 from civicauth.tokens import authorizations
 
@@ -121,7 +122,11 @@ class Provider:
         self, session: Session, server: CivicAuthorizationServer, grant: Any, owner: ResourceOwner
     ) -> AuthorizeOutcome:
         client, scope = grant.request.client, grant.request.scope
-        if authorizations.has_consent(session, owner.id, client.pk, scope):
+        # RFC 8252 §8.6: nothing proves a public client is the app it names
+        # (any program on the device can start its flow with its own PKCE
+        # challenge and listen on its loopback port), so it is asked each time.
+        remembered = not client.row.is_public
+        if remembered and authorizations.has_consent(session, owner.id, client.pk, scope):
             return self._respond(server, grant, owner)
         return Consent(
             client_name=client.row.name,
@@ -162,6 +167,8 @@ class Provider:
             check_parameters(list(inp.params))
         except MalformedRequest as exc:
             return ErrorPage(400, "invalid_request", str(exc))
+        if refused := self._refused_client(server, inp, user_id):
+            return refused
         owner = ResourceOwner(user_id) if user_id is not None else None
         try:
             grant = server.get_consent_grant(inp, end_user=owner)
@@ -169,15 +176,31 @@ class Provider:
             return self._error(server, error)
         if owner is None:
             return SIGN_IN_NEEDED
-        client = grant.request.client
-        if client.is_pending and client.row.owner_id != owner.id:
-            return ErrorPage(
-                403,
-                "unauthorized_client",
-                f"{client.row.name} is awaiting review by the operators of this "
-                "service; until then only its developer can sign in with it.",
-            )
         return grant, owner
+
+    def _refused_client(
+        self, server: CivicAuthorizationServer, inp: OAuthInput, user_id: int | None
+    ) -> AuthorizeOutcome | None:
+        """An app that may not act for this user is refused on a page before
+        anything else is checked: an error redirect to its redirect URI would
+        make it an open redirector for whoever registers one (RFC 9700
+        §4.11.2). A pending app may still act for its developer, so a
+        signed-out visitor signs in first."""
+        client = server.query_client(inp.get("client_id"))
+        if client is None or client.usable_by(user_id):
+            return None
+        name = client.row.name
+        if not client.awaiting_review:
+            because = "it has not been approved by the operators of this service, or was suspended"
+            return ErrorPage(400, "unauthorized_client", f"{name} may not be used: {because}.")
+        if user_id is None:
+            return SIGN_IN_NEEDED
+        return ErrorPage(
+            400,
+            "unauthorized_client",
+            f"{name} is awaiting review by the operators of this "
+            "service; until then only its developer can sign in with it.",
+        )
 
     def _respond(
         self, server: CivicAuthorizationServer, grant: Any, owner: ResourceOwner | None

@@ -1,23 +1,16 @@
 """Authlib's AuthorizationServer, adapted: one per request, bound to that
-request's database session (the request edge owns the transaction)."""
+request's database session (the request edge owns the transaction). It
+registers the grants and endpoints; what they share with it is in
+request_store.py."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from typing import Any
 
-from authlib.oauth2.rfc6749 import (
-    AuthorizationServer,
-    InvalidClientError,
-    InvalidScopeError,
-    OAuth2Request,
-)
+from authlib.oauth2.rfc6749 import AuthorizationServer, InvalidClientError, OAuth2Request
 from sqlalchemy.orm import Session
 
 from civicauth.accounts.audit import record_event
-from civicauth.clients import services as clients
-from civicauth.clients.models import Client
 from civicauth.clients.scopes import SCOPES
 from civicauth.oauth2 import client_auth
 from civicauth.oauth2.adapters import ClientAdapter
@@ -30,43 +23,18 @@ from civicauth.oauth2.grants import (
 )
 from civicauth.oauth2.inputs import OAuthInput
 from civicauth.oauth2.pkce import S256CodeChallenge
+from civicauth.oauth2.request_store import RequestStore, ServerConfig
 from civicauth.oauth2.requests import CivicOAuth2Request
 from civicauth.oauth2.responses import NO_STORE, OAuthResponse
-from civicauth.settings import Settings
-from civicauth.tokens import oauth_tokens, secrets
+from civicauth.tokens import oauth_tokens
 from civicauth.tokens.oauth_tokens import NewToken
 
 
-@dataclass(frozen=True)
-class ServerConfig:
-    issuer: str
-    access_token_ttl: int
-    auth_code_ttl: int
-    refresh_grace_seconds: int
-    key: bytes  # derives the pair a refresh token rotates into
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ServerConfig:
-        return cls(
-            issuer=settings.issuer,
-            access_token_ttl=settings.access_token_ttl,
-            auth_code_ttl=settings.auth_code_ttl,
-            refresh_grace_seconds=settings.refresh_grace_seconds,
-            key=secrets.keyed_digest(
-                settings.resolved_secret_key().encode(), "refresh-rotation"
-            ).encode(),
-        )
-
-
-class CivicAuthorizationServer(AuthorizationServer):
+class CivicAuthorizationServer(RequestStore, AuthorizationServer):
+    # RequestStore first: its query_client is the one Authlib calls.
     def __init__(self, session: Session, config: ServerConfig) -> None:
-        super().__init__(scopes_supported=list(SCOPES))
-        self.session = session
-        self.config = config
-        self._clients: dict[str, ClientAdapter | None] = {}
-        # Users whose tokens this request revoked: their cached credentials
-        # are dropped once the transaction commits.
-        self.revoked_users: set[int] = set()
+        AuthorizationServer.__init__(self, scopes_supported=list(SCOPES))
+        RequestStore.__init__(self, session, config)
         self.register_token_generator("default", self.generate_bearer_token)
         self.register_client_auth_method(
             "client_secret_basic", client_auth.authenticate_client_secret_basic
@@ -79,14 +47,6 @@ class CivicAuthorizationServer(AuthorizationServer):
         self.register_endpoint(IntrospectionEndpoint)
 
     # -- the adapter methods Authlib asks for ------------------------------
-
-    def query_client(self, client_id: str | None) -> ClientAdapter | None:
-        if not client_id:
-            return None
-        if client_id not in self._clients:
-            row = clients.find_client(self.session, client_id)
-            self._clients[client_id] = ClientAdapter(row) if row else None
-        return self._clients[client_id]
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
         client: ClientAdapter = request.client
@@ -143,48 +103,3 @@ class CivicAuthorizationServer(AuthorizationServer):
             return super().authenticate_client(request, methods, endpoint)
         except InvalidClientError:
             raise client_auth.ClientAuthenticationFailed() from None
-
-    # -- tokens ------------------------------------------------------------
-
-    def generate_bearer_token(
-        self,
-        grant_type: str,
-        client: ClientAdapter,
-        user: Any = None,
-        scope: str | None = None,
-        expires_in: int | None = None,
-        include_refresh_token: bool = True,
-    ) -> dict[str, Any]:
-        allowed = client.get_allowed_scope(scope)
-        if allowed is None:
-            raise InvalidScopeError()
-        refresh = secrets.mint(secrets.Kind.REFRESH) if include_refresh_token else None
-        return self._token(allowed, secrets.mint(secrets.Kind.ACCESS), refresh)
-
-    def rotated_token(self, scope: str, old_refresh_token: str) -> dict[str, Any]:
-        """The pair ``old_refresh_token`` turns into: always the same one."""
-        key = self.config.key
-        access = secrets.derive(secrets.Kind.ACCESS, key, "access\x00" + old_refresh_token)
-        refresh = secrets.derive(secrets.Kind.REFRESH, key, "refresh\x00" + old_refresh_token)
-        return self._token(scope, access, refresh)
-
-    def _token(self, scope: str, access: str, refresh: str | None) -> dict[str, Any]:
-        token: dict[str, Any] = {
-            "access_token": access,
-            "token_type": "Bearer",
-            "expires_in": self.config.access_token_ttl,
-            "scope": scope,
-            # Doorkeeper's token responses carry it; some clients read it.
-            "created_at": int(time.time()),
-        }
-        if refresh:
-            token["refresh_token"] = refresh
-        return token
-
-    def note_revoked(self, user_id: int | None) -> None:
-        if user_id is not None:
-            self.revoked_users.add(user_id)
-
-    def client_id_of(self, client_pk: int) -> str | None:
-        row = self.session.get(Client, client_pk)
-        return row.client_id if row else None

@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from civicauth.clients.models import Client
 from civicauth.tokens.models import Authorization
 from tests.functional.oauth_support import (
     Resident,
@@ -205,9 +206,57 @@ def test_pending_apps_work_only_for_their_developer(server, ctx, resident, make_
     developer_id, email, password = make_user()
     app = register_app(ctx, server.url, status="pending", owner_id=developer_id)
     refused = resident.open(code_request(app))
-    assert refused.status_code == 403
+    assert refused.status_code == 400
     assert "awaiting review" in refused.text
     assert "location" not in refused.headers
     developer = Resident(server.url, email, password).sign_in()
     assert developer.authorize(code_request(app))["code"]
     developer.close()
+
+
+def set_status(ctx, app, status: str) -> None:
+    with ctx.db.transaction() as session:
+        session.execute(update(Client).where(Client.id == app.pk).values(status=status))
+
+
+# A request the app would otherwise be sent back an error for (RFC 6749 §4.1.2.1).
+REDIRECTED_ERRORS = [{"scope": "admin"}, {"code_challenge_method": "plain"}, {}]
+
+
+@pytest.mark.parametrize("changes", REDIRECTED_ERRORS, ids=["bad-scope", "bad-pkce", "valid"])
+def test_a_pending_app_never_redirects_before_its_developer_signs_in(
+    server, ctx, make_user, changes
+):
+    developer_id, _, _ = make_user()
+    app = register_app(ctx, server.url, status="pending", owner_id=developer_id)
+    _, email, password = make_user()
+    visitor = Resident(server.url, email, password)
+    first = visitor.open(code_request(app, **changes))
+    # Signed out: to the sign-in page of this site, never to the app.
+    assert first.status_code == 303
+    assert urlsplit(first.headers["location"]).path == "/login"
+    visitor.sign_in()
+    refused = visitor.open(code_request(app, **changes))
+    assert refused.status_code == 400
+    assert "location" not in refused.headers
+    assert "awaiting review" in refused.text
+    visitor.close()
+
+
+@pytest.mark.parametrize("status", ["rejected", "suspended"])
+@pytest.mark.parametrize("changes", REDIRECTED_ERRORS, ids=["bad-scope", "bad-pkce", "valid"])
+def test_an_app_that_may_not_be_used_gets_the_error_page_signed_in_or_not(
+    server, ctx, make_user, status, changes
+):
+    developer_id, email, password = make_user()
+    app = register_app(ctx, server.url, owner_id=developer_id)
+    set_status(ctx, app, status)
+    visitor = Resident(server.url, email, password)
+    signed_out = visitor.open(code_request(app, **changes))
+    signed_in = visitor.sign_in().open(code_request(app, **changes))  # even its own developer
+    for refused in (signed_out, signed_in):
+        assert refused.status_code == 400, refused.headers.get("location")
+        assert "location" not in refused.headers
+        assert "Pothole Pal may not be used" in refused.text
+        assert refused.headers["x-frame-options"] == "DENY"
+    visitor.close()

@@ -8,7 +8,7 @@ import pytest
 from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
 from requests_oauthlib import OAuth2Session as RequestsSession
 
-from tests.functional.oauth_support import register_app
+from tests.functional.oauth_support import callback_params, register_app
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +52,34 @@ def test_requests_oauthlib_public_client_with_pkce(server, ctx, resident):
     )
     assert set(token["scope"]) == {"public", "write"}
     assert profile(server, token["access_token"]).json()["id"] == resident.user_id
+
+
+def test_a_public_client_is_asked_for_consent_every_time(server, ctx, resident):
+    # RFC 8252 §8.6: another program could start the same flow with its own
+    # PKCE challenge; only the user's decision tells them apart.
+    app = register_app(ctx, server.url, is_public=True)
+    for _ in range(2):
+        oauth = RequestsSession(app.client_id, redirect_uri=app.redirect_uri, pkce="S256")
+        url, state = oauth.authorization_url(server.url + "/oauth/authorize")
+        consent = resident.open(url.split("?", 1)[1])
+        assert consent.status_code == 200
+        assert "Authorize Pothole Pal?" in consent.text
+        received = callback_params(resident.decide(consent))
+        assert received["state"] == state
+        token = oauth.fetch_token(
+            server.url + "/oauth/token", code=received["code"], include_client_id=True
+        )
+        assert profile(server, token["access_token"]).json()["id"] == resident.user_id
+
+
+def test_a_confidential_client_keeps_the_remembered_consent(server, ctx, resident):
+    app = register_app(ctx, server.url)
+    oauth = RequestsSession(app.client_id, redirect_uri=app.redirect_uri)
+    resident.authorize(oauth.authorization_url(server.url + "/oauth/authorize")[0].split("?")[1])
+    url, state = oauth.authorization_url(server.url + "/oauth/authorize")
+    again = resident.open(url.split("?", 1)[1])
+    assert again.status_code == 302
+    assert callback_params(again)["state"] == state
 
 
 def test_requests_oauthlib_refresh(server, ctx, resident):

@@ -8,8 +8,10 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from authlib.integrations.httpx_client import OAuth2Client as AuthlibSession
 from sqlalchemy import select, update
 
+from civicauth.clients.models import Client
 from civicauth.db import utcnow
 from civicauth.tokens import secrets
 from civicauth.tokens.models import AuthorizationCode, OAuthToken
@@ -186,6 +188,38 @@ def test_refresh_may_narrow_but_not_widen_the_scope(server, app, resident):
     )
 
 
+def set_scopes(ctx, app, scopes: str) -> None:
+    with ctx.db.transaction() as session:
+        session.execute(update(Client).where(Client.id == app.pk).values(scopes=scopes))
+
+
+def test_a_refresh_keeps_only_the_scopes_the_app_still_has(server, ctx, app, resident):
+    tokens = exchange(server, app, get_code(resident, app, scope="public write")).json()
+    set_scopes(ctx, app, "public")  # the app lost write since
+    oauth = AuthlibSession(app.client_id, app.client_secret, token=tokens)
+    refreshed = oauth.refresh_token(server.url + "/oauth/token")
+    assert refreshed["scope"] == "public"
+    write = httpx.put(
+        server.url + "/api/v2/profile",
+        data={"name": "Renamed"},
+        headers={"Authorization": f"Bearer {refreshed['access_token']}"},
+    )
+    assert write.status_code == 403
+    assert api_status(server, refreshed["access_token"]) == 200
+    # Asking for the lost scope explicitly gets no more.
+    again = refresh(server, app, refreshed["refresh_token"], scope="public")
+    assert again.json()["scope"] == "public"
+
+
+def test_a_refresh_with_none_of_its_scopes_left_is_refused(server, ctx, app, resident):
+    tokens = exchange(server, app, get_code(resident, app, scope="write")).json()
+    set_scopes(ctx, app, "public")
+    refused = refresh(server, app, tokens["refresh_token"])
+    assert error_of(refused) == "invalid_scope"
+    set_scopes(ctx, app, "public write")  # nothing was rotated by the refusal
+    assert refresh(server, app, tokens["refresh_token"]).json()["scope"] == "write"
+
+
 def test_a_refresh_token_is_bound_to_its_client(server, ctx, app, resident):
     other = register_app(ctx, server.url)
     tokens = exchange(server, app, get_code(resident, app)).json()
@@ -233,6 +267,27 @@ def test_client_credentials_are_refused_to_pending_apps(server, ctx, make_user):
     response = post_token(server, {"grant_type": "client_credentials"}, auth=app.auth)
     assert error_of(response) == "unauthorized_client"
     assert "awaiting review" in response.json()["error_description"]
+
+
+def set_status(ctx, app, status: str) -> None:
+    with ctx.db.transaction() as session:
+        session.execute(update(Client).where(Client.id == app.pk).values(status=status))
+
+
+@pytest.mark.parametrize("status", ["rejected", "suspended"])
+def test_an_app_that_may_not_be_used_gets_no_tokens(server, ctx, app, resident, status):
+    tokens = exchange(server, app, get_code(resident, app)).json()
+    code = get_code(resident, app)
+    set_status(ctx, app, status)
+    for refused in (
+        refresh(server, app, tokens["refresh_token"]),
+        exchange(server, app, code),
+        post_token(server, {"grant_type": "client_credentials"}, auth=app.auth),
+    ):
+        assert error_of(refused) == "unauthorized_client"
+        assert refused.json()["error_description"] == "The application may not be used."
+    set_status(ctx, app, "approved")  # reinstated: the refresh token works again
+    assert refresh(server, app, tokens["refresh_token"]).status_code == 200
 
 
 @pytest.mark.parametrize(

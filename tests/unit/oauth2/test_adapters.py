@@ -57,3 +57,9 @@ def test_a_default_redirect_uri_only_when_one_is_registered():
     assert adapter().get_default_redirect_uri() == "https://app.example/cb"
     two = adapter(redirect_uris=["https://a.example/cb", "https://b.example/cb"])
     assert two.get_default_redirect_uri() is None
+
+
+def test_permitted_scope_is_what_the_app_still_has_in_its_order():
+    assert adapter(scopes="public").permitted_scope("write public") == "public"
+    assert adapter().permitted_scope("write public") == "public write"
+    assert adapter(scopes="public").permitted_scope("write") == ""

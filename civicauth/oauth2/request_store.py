@@ -1,0 +1,107 @@
+"""What the authorization server, its grants and its endpoints share for one
+request: the configuration, the request's database session, the clients
+looked up so far, the users whose tokens were revoked, and the making of
+token pairs. The grants and endpoints import this module, never server.py,
+which registers them (an import-linter contract keeps it so)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from authlib.oauth2.rfc6749 import InvalidScopeError
+from sqlalchemy.orm import Session
+
+from civicauth.clients import services as clients
+from civicauth.clients.models import Client
+from civicauth.oauth2.adapters import ClientAdapter
+from civicauth.settings import Settings
+from civicauth.tokens import secrets
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    issuer: str
+    access_token_ttl: int
+    auth_code_ttl: int
+    refresh_grace_seconds: int
+    key: bytes  # derives the pair a refresh token rotates into
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ServerConfig:
+        return cls(
+            issuer=settings.issuer,
+            access_token_ttl=settings.access_token_ttl,
+            auth_code_ttl=settings.auth_code_ttl,
+            refresh_grace_seconds=settings.refresh_grace_seconds,
+            key=secrets.keyed_digest(
+                settings.resolved_secret_key().encode(), "refresh-rotation"
+            ).encode(),
+        )
+
+
+class RequestStore:
+    """One request's storage, as the server, grants and endpoints use it."""
+
+    def __init__(self, session: Session, config: ServerConfig) -> None:
+        self.session = session
+        self.config = config
+        self._clients: dict[str, ClientAdapter | None] = {}
+        # Users whose tokens this request revoked: their cached credentials
+        # are dropped once the transaction commits.
+        self.revoked_users: set[int] = set()
+
+    def query_client(self, client_id: str | None) -> ClientAdapter | None:
+        if not client_id:
+            return None
+        if client_id not in self._clients:
+            row = clients.find_client(self.session, client_id)
+            self._clients[client_id] = ClientAdapter(row) if row else None
+        return self._clients[client_id]
+
+    def client_id_of(self, client_pk: int) -> str | None:
+        row = self.session.get(Client, client_pk)
+        return row.client_id if row else None
+
+    def note_revoked(self, user_id: int | None) -> None:
+        if user_id is not None:
+            self.revoked_users.add(user_id)
+
+    # -- token pairs ---------------------------------------------------------
+
+    def generate_bearer_token(
+        self,
+        grant_type: str,
+        client: ClientAdapter,
+        user: Any = None,
+        scope: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+    ) -> dict[str, Any]:
+        """Authlib's token generator: a fresh pair, with the scope the app may have."""
+        allowed = client.get_allowed_scope(scope)
+        if allowed is None:
+            raise InvalidScopeError()
+        refresh = secrets.mint(secrets.Kind.REFRESH) if include_refresh_token else None
+        return self._token(allowed, secrets.mint(secrets.Kind.ACCESS), refresh)
+
+    def rotated_token(self, scope: str, old_refresh_token: str) -> dict[str, Any]:
+        """The pair ``old_refresh_token`` turns into: always the same one."""
+        key = self.config.key
+        access = secrets.derive(secrets.Kind.ACCESS, key, "access\x00" + old_refresh_token)
+        refresh = secrets.derive(secrets.Kind.REFRESH, key, "refresh\x00" + old_refresh_token)
+        return self._token(scope, access, refresh)
+
+    def _token(self, scope: str, access: str, refresh: str | None) -> dict[str, Any]:
+        token: dict[str, Any] = {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": self.config.access_token_ttl,
+            "scope": scope,
+            # Doorkeeper's token responses carry it; some clients read it.
+            "created_at": int(time.time()),
+        }
+        if refresh:
+            token["refresh_token"] = refresh
+        return token
