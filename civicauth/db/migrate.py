@@ -6,12 +6,16 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import MetaData
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str, target_metadata: MetaData | None = None) -> Config:
+    """The Alembic configuration; autogenerate also needs the models' metadata."""
     config = Config()
+    if target_metadata is not None:
+        config.attributes["target_metadata"] = target_metadata
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config

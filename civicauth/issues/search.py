@@ -18,15 +18,8 @@ MAX_TERMS = 8
 MAX_TERM_LENGTH = 100
 TRIGRAM = 3
 
+# Made by hand in migration 0004, outside the models (civicauth.migrations.hand_made).
 _fts = table("issues_search", column("rowid"))
-# Made by hand in migration 0004, outside the models: Alembic's autogenerate
-# must neither drop them nor expect them.
-_INDEXES = frozenset({"ix_issues_summary_trgm", "ix_issues_description_trgm"})
-
-
-def is_search_index(name: str | None) -> bool:
-    """True for the tables (FTS5 and its shadows) and indexes of text search."""
-    return name is not None and (name.startswith("issues_search") or name in _INDEXES)
 
 
 def search_terms(text: str) -> tuple[str, ...]:

@@ -4,11 +4,13 @@ from alembic import context
 from sqlalchemy import pool
 
 from civicauth.db.engine import make_engine
-from civicauth.issues.search import is_search_index
-from civicauth.models import Base
+from civicauth.migrations.hand_made import is_search_index
 
 config = context.config
-target_metadata = Base.metadata
+# The models' metadata matters only to autogenerate, whose caller passes it in
+# (``alembic_config(url, civicauth.models.Base.metadata)``): migrations sit
+# below the domain and never import it; upgrades and downgrades need none.
+target_metadata = config.attributes.get("target_metadata")
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:

@@ -75,16 +75,25 @@ def _shown(name: str) -> str:
 FORM = "application/x-www-form-urlencoded"
 
 
+async def _form_body(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    # RFC 6749 §3.2, §4.1.3: parameters are form-encoded. Refused before the
+    # body is read: a multipart body may already have been consumed (the CSRF
+    # middleware reads its token from such forms), and reading it again waits
+    # for bytes that never come.
+    if media_type not in ("", FORM):
+        raise MalformedRequest(f"Send the parameters as {FORM}.")
+    body = await request.body()
+    if body and media_type != FORM:
+        raise MalformedRequest(f"Send the parameters as {FORM}.")
+    return parse_urlencoded(body) if body else []
+
+
 async def read_input(request: Request[Any, Any, Any]) -> OAuthInput:
     """Query and form parameters as data; raises MalformedRequest."""
     params = parse_urlencoded(request.scope["query_string"])
-    body = await request.body() if request.method == "POST" else b""
-    if body:
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        # RFC 6749 §3.2, §4.1.3: parameters are form-encoded.
-        if media_type != FORM:
-            raise MalformedRequest(f"Send the parameters as {FORM}.")
-        params += parse_urlencoded(body)
+    if request.method == "POST":
+        params += await _form_body(request)
     authorization = request.headers.getall("authorization", [])
     if len(authorization) > 1:
         raise MalformedRequest("Send at most one Authorization header.")

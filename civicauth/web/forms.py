@@ -17,8 +17,13 @@ async def form_fields(request: Request[Any, Any, Any], *names: str) -> dict[str,
     values: dict[str, str] = {}
     for name in names:
         value = form.get(name)
-        values[name] = value[:MAX_FIELD] if isinstance(value, str) else ""
+        values[name] = value[:MAX_FIELD] if isinstance(value, str) and _is_text(value) else ""
     return values
+
+
+def _is_text(value: object) -> bool:
+    # No form field holds NUL, and PostgreSQL cannot store it in text.
+    return isinstance(value, str) and "\x00" not in value
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
@@ -30,4 +35,4 @@ async def form_choices(request: Request[Any, Any, Any], name: str) -> list[str]:
     """Every text value of a repeated field (checkboxes), in order, without repeats."""
     form = await request.form()
     values = form.getall(name) if name in form else []
-    return list(dict.fromkeys(v[:MAX_FIELD] for v in values if isinstance(v, str)))[:20]
+    return list(dict.fromkeys(v[:MAX_FIELD] for v in values if _is_text(v)))[:20]

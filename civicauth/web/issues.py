@@ -17,7 +17,7 @@ from civicauth.web.session import signed_in_user
 COMMENTS_SHOWN = 100
 
 
-@get("/issues/{issue_id:int}", sync_to_thread=True, include_in_schema=False)
+@get("/issues/{issue_id:str}", sync_to_thread=True, include_in_schema=False)
 def issue_page(request: Request[Any, Any, Any], ctx: AppContext, issue_id: int) -> Template:
     try:
         with ctx.db.read() as session:

@@ -23,6 +23,7 @@ from civicauth.accounts.validation import normalize_email
 from civicauth.auth.gate import Throttled
 from civicauth.clients.scopes import SCOPES
 from civicauth.context import AppContext
+from civicauth.db.ids import parse_row_id
 from civicauth.errors import NotFound, ValidationFailed
 from civicauth.tokens import personal
 from civicauth.web.forms import client_address, form_choices, form_fields
@@ -170,20 +171,20 @@ async def create_token(request: AnyRequest, ctx: AppContext, user: User) -> Temp
 
 
 async def revoke_token(request: AnyRequest, ctx: AppContext, user: User) -> Template | Redirect:
-    token_id = (await form_fields(request, "token_id"))["token_id"]
+    token_id = parse_row_id((await form_fields(request, "token_id"))["token_id"])
+    if token_id is None:
+        return not_found(user, "token")
     address = client_address(request)
 
-    def revoke() -> str:
+    def revoke(token_id: int) -> str:
         with ctx.db.transaction() as session:
-            token = personal.revoke_personal_token(session, user.id, int(token_id))
+            token = personal.revoke_personal_token(session, user.id, token_id)
             detail = f"{token.name} ({token.display_prefix}…)"
             record_event(session, "pat_revoked", user_id=user.id, address=address, detail=detail)
             return token.name
 
-    if not token_id.isdigit() or len(token_id) > 18:
-        return not_found(user, "token")
     try:
-        name = await to_thread.run_sync(revoke)
+        name = await to_thread.run_sync(revoke, token_id)
     except NotFound:
         return not_found(user, "token")
     return back_after_revoking(request, ctx, user.id, f"Token “{name}” is revoked.", HERE)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, inspect
 
-from civicauth.db.migrate import downgrade, upgrade
-from civicauth.issues.search import is_search_index
+from civicauth.db.migrate import alembic_config, downgrade, upgrade
+from civicauth.migrations.hand_made import is_search_index
 from civicauth.models import Base
 
 
@@ -29,15 +29,9 @@ def test_migrations_match_the_models_and_downgrade_cleanly(backend):
 
 
 def test_no_model_change_lacks_a_migration(backend):
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
+    # Through env.py, as a developer's autogenerate would run: the models'
+    # metadata comes from the caller, and hand-made search objects are ignored.
+    from alembic import command
 
     upgrade(backend.database_url)
-    engine = create_engine(backend.database_url)
-    with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"include_name": lambda name, *_: not is_search_index(name)}
-        )
-        diff = compare_metadata(context, Base.metadata)
-    engine.dispose()
-    assert diff == []
+    command.check(alembic_config(backend.database_url, Base.metadata))

@@ -27,7 +27,7 @@ WRITE: dict[str, Any] = {"guards": [write_scope], "security": docs.WRITE_SECURIT
 
 
 @get(
-    "/issues/{issue_id:int}/comments",
+    "/issues/{issue_id:str}/comments",
     sync_to_thread=True,
     summary="An issue's comments, oldest first",
     dependencies={"paging": PAGE},
@@ -49,7 +49,7 @@ def list_comments(
 
 
 @post(
-    "/issues/{issue_id:int}/comments",
+    "/issues/{issue_id:str}/comments",
     summary="Comment on an issue",
     status_code=201,
     responses=docs.create_responses(docs.IssueComment, "The comment, and the issue's state"),
@@ -83,7 +83,7 @@ async def _act(
 
 
 @post(
-    "/issues/{issue_id:int}/vote",
+    "/issues/{issue_id:str}/vote",
     summary="Vote for an issue",
     status_code=201,
     responses=docs.write_responses(docs.VoteCreated, "The caller's vote: 1"),
@@ -96,7 +96,7 @@ async def vote(request: AnyRequest, ctx: AppContext, issue_id: IssueId) -> dict[
 
 
 @delete(
-    "/issues/{issue_id:int}/vote",
+    "/issues/{issue_id:str}/vote",
     summary="Take back a vote",
     responses=docs.write_responses(None, ""),
     **WRITE,
@@ -107,7 +107,7 @@ async def unvote(request: AnyRequest, ctx: AppContext, issue_id: IssueId) -> Non
 
 
 @post(
-    "/issues/{issue_id:int}/follow",
+    "/issues/{issue_id:str}/follow",
     summary="Follow an issue",
     status_code=201,
     responses=docs.write_responses(docs.FollowCreated, "1: the caller follows the issue"),
@@ -120,7 +120,7 @@ async def follow(request: AnyRequest, ctx: AppContext, issue_id: IssueId) -> dic
 
 
 @delete(
-    "/issues/{issue_id:int}/follow",
+    "/issues/{issue_id:str}/follow",
     summary="Stop following an issue",
     responses=docs.write_responses(None, ""),
     **WRITE,

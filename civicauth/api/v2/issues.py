@@ -113,7 +113,7 @@ def list_my_issues(
 
 
 @get(
-    "/issues/{issue_id:int}",
+    "/issues/{issue_id:str}",
     sync_to_thread=True,
     summary="One issue",
     security=docs.READ_SECURITY,
@@ -214,14 +214,14 @@ STATUS_CHANGE: dict[str, Any] = {
 }
 
 
-@post("/issues/{issue_id:int}/close", summary="Close an issue (its reporter)", **STATUS_CHANGE)
+@post("/issues/{issue_id:str}/close", summary="Close an issue (its reporter)", **STATUS_CHANGE)
 async def close_issue(request: AnyRequest, ctx: AppContext, issue_id: IssueId) -> dict[str, Any]:
     """Only the reporter may; a ``comment`` saying why is required, as on SeeClickFix."""
     return await _change_status(request, ctx, issue_id, "closed")
 
 
 @post(
-    "/issues/{issue_id:int}/open", summary="Reopen a closed issue (its reporter)", **STATUS_CHANGE
+    "/issues/{issue_id:str}/open", summary="Reopen a closed issue (its reporter)", **STATUS_CHANGE
 )
 async def reopen_issue(request: AnyRequest, ctx: AppContext, issue_id: IssueId) -> dict[str, Any]:
     """Only the reporter may; a ``comment`` saying why is required, as on SeeClickFix."""

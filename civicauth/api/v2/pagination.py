@@ -13,6 +13,8 @@ from litestar.params import Parameter
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
+# Far beyond any collection, and the offset it makes stays inside a 64-bit integer.
+MAX_PAGE = 2**31 - 1
 # Never echoed into the page links: a token in the query (RFC 6750 §2.3)
 # must not spread into URLs that clients log and share.
 _NOT_CARRIED = frozenset({"page", "access_token"})
@@ -29,7 +31,9 @@ class Page:
 
 
 def page_params(
-    page: Annotated[int, Parameter(ge=1, description="The page to return, from 1.")] = 1,
+    page: Annotated[
+        int, Parameter(ge=1, le=MAX_PAGE, description="The page to return, from 1.")
+    ] = 1,
     per_page: Annotated[
         int,
         Parameter(

@@ -117,7 +117,7 @@ async def create_user(request: AnyRequest, ctx: AppContext) -> Response[dict[str
     return Response(body, status_code=201, headers={"Location": location})
 
 
-@get("/users/{user_id:int}", sync_to_thread=True, summary="A user's public profile")
+@get("/users/{user_id:str}", sync_to_thread=True, summary="A user's public profile")
 def get_user(user_id: int, ctx: AppContext) -> dict[str, Any]:
     with ctx.db.read() as session:
         user = accounts.get_user(session, user_id)

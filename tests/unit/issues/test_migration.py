@@ -3,7 +3,7 @@
 from sqlalchemy import create_engine, inspect, text
 
 from civicauth.db.migrate import downgrade, upgrade
-from civicauth.issues.search import is_search_index
+from civicauth.migrations.hand_made import is_search_index
 
 
 def search_objects(url: str) -> set[str]:

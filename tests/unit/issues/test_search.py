@@ -6,7 +6,7 @@ from sqlalchemy import delete, update
 from civicauth.accounts.models import User
 from civicauth.issues.models import Issue
 from civicauth.issues.queries import IssueQuery, list_issues
-from civicauth.issues.search import is_search_index, search_terms
+from civicauth.issues.search import search_terms
 from tests.functional.issues_support import add_issue
 
 
@@ -65,11 +65,3 @@ def test_like_wildcards_and_quotes_are_literal(ctx, reporter):
     assert found(ctx, "50%_off") == {'50%_off "sale" zqsign'}
     assert found(ctx, '"sale"') == {'50%_off "sale" zqsign'}
     assert found(ctx, "zqsign") == {'50%_off "sale" zqsign', "500 off zqsign"}
-
-
-def test_search_index_objects_are_recognised():
-    assert is_search_index("issues_search")
-    assert is_search_index("issues_search_data")
-    assert is_search_index("ix_issues_summary_trgm")
-    assert not is_search_index("issues")
-    assert not is_search_index(None)

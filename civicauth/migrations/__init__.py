@@ -1,0 +1,1 @@
+"""Alembic migrations; they sit below the domain and import only ``civicauth.db``."""
