@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import httpx
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
@@ -24,7 +25,21 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.functional.pages import post_form
+
 USER, PASSWORD = "mailer", "p@ss:word"
+NEW_PASSWORD = "a different long password"
+
+
+def change_password(client: httpx.Client, current: str) -> int:
+    """Change the signed-in user's password on "Password & Security"; the status."""
+    fields = {
+        "action": "change_password",
+        "current_password": current,
+        "password": NEW_PASSWORD,
+        "password_confirmation": NEW_PASSWORD,
+    }
+    return post_form(client, "/account/security", fields).status_code
 
 
 @dataclass

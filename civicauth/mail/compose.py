@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from civicauth.mail import templates
 from civicauth.mail.models import MailMessage
 from civicauth.settings import Settings
+
+# The standard library folds a long Subject before its first word, which
+# readers then show with a leading space; RFC 5322 §2.1.1 allows lines up
+# to 998 characters, so headers are left whole.
+POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 def compose(message: MailMessage, settings: Settings) -> EmailMessage:
@@ -20,7 +26,7 @@ def compose(message: MailMessage, settings: Settings) -> EmailMessage:
         "when": f"{message.created_at:%Y-%m-%d %H:%M} UTC",
     }
     rendered = templates.render(message.template, context)
-    mail = EmailMessage()
+    mail = EmailMessage(policy=POLICY)
     mail["From"] = settings.mail_from
     mail["To"] = message.to_address
     mail["Subject"] = rendered.subject

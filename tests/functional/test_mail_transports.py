@@ -4,6 +4,9 @@ implicit TLS), the file outbox, retries, and the outbox's transactions."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 import uuid
 from email import message_from_bytes, policy
@@ -216,3 +219,22 @@ def test_two_senders_never_send_one_message_twice(ctx):
         received = inbox.wait_for(to, count=len(ids))
     message_ids = [m["Message-ID"] for m in received]
     assert len(message_ids) == len(set(message_ids)) == len(ids)
+
+
+def test_send_pending_sends_the_due_mail_now(backend, ctx):
+    port, to = free_port(), address()
+    queue(ctx, to)
+    url = f"smtp://127.0.0.1:{port}"
+    with smtp_server(port) as inbox:
+        result = subprocess.run(
+            [sys.executable, "-m", "civicauth", "mail", "send-pending", "--now"],
+            env={**os.environ, **backend.env, "CIVICAUTH_SMTP_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        inbox.wait_for(to)
+    assert result.stdout.startswith("attempted ")
+    assert ", sent " in result.stdout
