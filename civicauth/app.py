@@ -27,7 +27,8 @@ from civicauth.clients.scopes import SCOPES
 from civicauth.context import AppContext
 from civicauth.db import Database
 from civicauth.forwarded import forwarded_headers_middleware
-from civicauth.logs import keep_secrets_out_of_access_logs
+from civicauth.logs import keep_secrets_out_of_access_logs, show_app_logs
+from civicauth.mail.sender import MailSender
 from civicauth.oauth2.provider import Provider
 from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
 from civicauth.oauth2.routes import http_error as oauth2_http_error
@@ -158,7 +159,9 @@ def forwarded_headers(settings: Settings) -> list[Callable[[ASGIApp], ASGIApp]]:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
     keep_secrets_out_of_access_logs()
+    show_app_logs(settings.log_level)
     ctx = build_context(settings)
+    mail = MailSender(ctx.db, settings)
 
     async def close() -> None:
         ctx.db.dispose()
@@ -185,7 +188,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[ids_in_range],
         exception_handlers={HTTPException: _http_error, 500: _internal_error},
         openapi_config=openapi_config(),
-        on_shutdown=[close],
+        on_startup=[mail.start],
+        on_shutdown=[mail.stop, close],
         state=State({"ctx": ctx}),
         debug=False,
     )

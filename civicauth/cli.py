@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from civicauth.errors import CivicAuthError, ValidationFailed
 from civicauth.issues import demo as issues_demo
+from civicauth.mail import commands as mail_commands
 from civicauth.oauth2 import commands as oauth2_commands
 from civicauth.settings import Settings, load_settings
 
@@ -57,6 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     # Resolve the key once so every worker signs with the same one.
     os.environ["CIVICAUTH_SECRET_KEY"] = settings.resolved_secret_key()
+    os.environ["CIVICAUTH_LOG_LEVEL"] = args.log_level
     server = args.server or settings.server
     if server == "granian":
         _serve_granian(args)
@@ -186,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Later parts (apps, tokens) register their subcommands here.
-COMMAND_HOOKS: list[Callable[[Any], None]] = [oauth2_commands.register]
+COMMAND_HOOKS: list[Callable[[Any], None]] = [oauth2_commands.register, mail_commands.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

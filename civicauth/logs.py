@@ -28,3 +28,17 @@ def keep_secrets_out_of_access_logs() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, QuerylessAccessLog) for f in logger.filters):
             logger.addFilter(QuerylessAccessLog())
+
+
+def show_app_logs(level: str) -> None:
+    """civicauth's own lines (such as where each mail went) on stderr at
+    ``level``. Neither granian nor uvicorn configures loggers beyond its
+    own; where someone else already has (a test runner, an embedding
+    application), this leaves logging alone."""
+    logger = logging.getLogger("civicauth")
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(levelname)s] %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())

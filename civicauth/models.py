@@ -4,6 +4,7 @@ from civicauth.accounts.models import AuditEvent, User
 from civicauth.clients.models import Client
 from civicauth.db.base import Base
 from civicauth.issues.models import Comment, Follow, Issue, Vote
+from civicauth.mail.models import MailMessage
 from civicauth.tokens.models import (
     Authorization,
     AuthorizationCode,
@@ -20,6 +21,7 @@ __all__ = [
     "Comment",
     "Follow",
     "Issue",
+    "MailMessage",
     "OAuthToken",
     "PersonalAccessToken",
     "User",

@@ -7,13 +7,16 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import parse_qs
 
 from limits import parse_many
-from pydantic import Field, ValidationError, field_validator
+from pydantic import AnyUrl, Field, UrlConstraints, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from civicauth.errors import CivicAuthError
+
+SmtpUrl = Annotated[AnyUrl, UrlConstraints(allowed_schemes=["smtp", "smtps"], host_required=True)]
 
 
 class Settings(BaseSettings):
@@ -61,6 +64,19 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     # The HTTP server of ``civicauth serve``: granian measured faster here.
     server: Literal["granian", "uvicorn"] = "granian"
+    # Log level of civicauth's own loggers (``civicauth serve --log-level``).
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+
+    # Mail (civicauth/mail): SMTP when set, else .eml files under var/mail/.
+    smtp_url: SmtpUrl | None = Field(None, repr=False)
+    smtp_ca_file: Path | None = None
+    smtp_timeout: float = Field(10.0, gt=0)
+    mail_from: str = "civicauth <no-reply@localhost>"
+    service_name: str = Field("civicauth", min_length=1)
+    mail_max_attempts: int = Field(10, ge=1)
+    mail_retry_seconds: float = Field(30.0, gt=0)
+    mail_retry_max_seconds: float = Field(3600.0, gt=0)
+    mail_poll_seconds: float = Field(5.0, gt=0)
 
     @field_validator(
         "failed_auth_limit_account_address",
@@ -81,6 +97,31 @@ class Settings(BaseSettings):
         for host in filter(None, (h.strip() for h in value.split(","))):
             if host != "*":
                 ipaddress.ip_network(host, strict=False)  # ValueError names the bad one
+        return value
+
+    @field_validator("smtp_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_flags(cls, value: AnyUrl | None) -> AnyUrl | None:
+        if value is None:
+            return None
+        flags = parse_qs(value.query or "", keep_blank_values=True)
+        starttls = flags.get("starttls", ["false"])
+        if set(flags) - {"starttls"} or starttls not in (["true"], ["false"]):
+            raise ValueError("the only query parameter is starttls=true or starttls=false")
+        if value.scheme == "smtps" and starttls == ["true"]:
+            raise ValueError("smtps:// is TLS from the start; starttls=true is for smtp://")
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _one_address(cls, value: str) -> str:
+        if "@" not in value or "\n" in value or "\r" in value:
+            raise ValueError('must be one address, e.g. "civicauth <no-reply@example.org>"')
         return value
 
     @field_validator("issuer")

@@ -19,6 +19,7 @@ from civicauth.accounts.validation import (
     password_errors,
 )
 from civicauth.errors import InvalidCredentials, NotFound, ValidationFailed
+from civicauth.mail import enqueue
 
 TAKEN = "has already been taken"
 INCORRECT = "is incorrect"
@@ -164,5 +165,6 @@ def change_password(
         raise ValidationFailed(errors)
     user.password_hash = passwords.hash(new_password)
     user.security_stamp = new_security_stamp()
+    enqueue(session, user.email, "password_changed", name=user.name)
     session.flush()
     return user

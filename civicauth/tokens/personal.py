@@ -13,9 +13,11 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from civicauth.accounts.models import User
 from civicauth.clients.scopes import SCOPES
 from civicauth.db import utcnow
 from civicauth.errors import NotFound, ValidationFailed
+from civicauth.mail import enqueue
 from civicauth.tokens import secrets
 from civicauth.tokens.models import PersonalAccessToken
 
@@ -93,7 +95,23 @@ def create_personal_token(
     )
     session.add(token)
     session.flush()
+    _notify_created(session, token)
     return token, secret
+
+
+def _notify_created(session: Session, token: PersonalAccessToken) -> None:
+    """Tell the owner a token exists (its name and shown prefix, never the secret)."""
+    owner = session.get_one(User, token.user_id)
+    enqueue(
+        session,
+        owner.email,
+        "personal_token_created",
+        name=owner.name,
+        token_name=token.name,
+        token_prefix=token.display_prefix,
+        scopes=token.scope,
+        expires=f"{token.expires_at:%Y-%m-%d}" if token.expires_at else "never",
+    )
 
 
 def personal_tokens_of(session: Session, user_id: int) -> list[PersonalAccessToken]:

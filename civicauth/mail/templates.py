@@ -1,0 +1,85 @@
+"""The mails civicauth sends, in plain text.
+
+``string.Template`` keeps this room free of a template engine; ``$name``
+placeholders come from the caller's context, plus four every mail gets:
+``$service`` (its name), ``$to`` (the address it went to), ``$base_url`` and
+``$when`` (when the mail was queued, which is when the thing happened).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from string import Template
+
+
+@dataclass(frozen=True)
+class MailTemplate:
+    subject: Template
+    text: Template
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    text: str
+
+
+STANDARD_KEYS = ("service", "to", "base_url", "when")
+
+FOOTER = """
+--
+This mail was sent by $service to $to.
+$base_url
+"""
+
+TEMPLATES: dict[str, MailTemplate] = {
+    "password_changed": MailTemplate(
+        subject=Template("Your $service password was changed"),
+        text=Template(
+            """Hello $name,
+
+the password of your $service account ($to) was changed on $when.
+Every other browser signed in to the account was signed out, and the old
+password no longer works for the API.
+
+If you changed it, there is nothing more to do. If you did not, someone
+else has your password: tell the people who run $service straight away.
+"""
+        ),
+    ),
+    "personal_token_created": MailTemplate(
+        subject=Template("A personal access token was created for your $service account"),
+        text=Template(
+            """Hello $name,
+
+a personal access token named "$token_name" ($token_prefix...) was created
+for your $service account ($to) on $when.
+Scopes: $scopes. Expires: $expires.
+
+The token acts as you on the $service API. If you did not create it, revoke
+it on $base_url/account/security and change your password.
+"""
+        ),
+    ),
+}
+
+
+def render(name: str, context: dict[str, str]) -> RenderedMail:
+    """The mail ``name`` filled from ``context`` (which holds the standard
+    keys too). Raises KeyError for an unknown template or a missing value."""
+    template = TEMPLATES[name]
+    return RenderedMail(
+        subject=template.subject.substitute(context),
+        text=template.text.substitute(context) + Template(FOOTER).substitute(context),
+    )
+
+
+def check(name: str, context: dict[str, str]) -> None:
+    """Raise ValueError now, in the caller's transaction, for a mail that
+    could never be rendered, instead of failing in the sender later."""
+    if name not in TEMPLATES:
+        raise ValueError(f"unknown mail template {name!r}")
+    try:
+        render(name, {key: "" for key in STANDARD_KEYS} | context)
+    except KeyError as exc:
+        raise ValueError(f"mail template {name!r} needs a value for {exc.args[0]}") from None
