@@ -25,4 +25,4 @@ def ids_in_range(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
     for name, raw in path_params.items():
         field = wanted.get(name)
         if field is not None and field.annotation is int and parse_row_id(str(raw)) is None:
-            raise NotFoundException()
+            raise NotFoundException(detail="Not found")  # the API's own 404 wording
