@@ -132,7 +132,7 @@ class Provider:
             client_name=client.row.name,
             organization=client.row.organization,
             scopes=describe(scope),
-            redirect_host=urlsplit(grant.redirect_uri).netloc or grant.redirect_uri,
+            redirect_host=shown_host(grant.redirect_uri),
         )
 
     def _record_decision(
@@ -220,3 +220,26 @@ class Provider:
         if response.location:
             response.location = with_issuer(response.location, self.config.issuer)
         return response
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def shown_host(uri: str) -> str:
+    """Where the consent page says the browser will go: the host (and a port
+    that is not the scheme's default), never the userinfo before an ``@``,
+    which can make ``https://city.example@evil.example/`` read as the city's.
+    A URI without a host (a native app's private scheme) is shown whole."""
+    parts = urlsplit(uri)
+    host = parts.hostname
+    if not host:
+        return uri
+    if ":" in host:
+        host = f"[{host}]"  # IPv6 literal
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and port != _DEFAULT_PORTS.get(parts.scheme):
+        host = f"{host}:{port}"
+    return host

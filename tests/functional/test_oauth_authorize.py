@@ -65,6 +65,14 @@ def test_consent_page_names_app_organization_and_scopes_and_cannot_be_framed(ser
     assert 'name="decision" value="deny"' in page.text
 
 
+def test_consent_page_shows_the_redirect_host_without_userinfo(server, ctx, resident):
+    app = register_app(ctx, server.url, redirect_uris=["https://city.example@evil.example:8443/cb"])
+    page = resident.open(code_request(app))
+    assert page.status_code == 200
+    assert "<strong>evil.example:8443</strong>" in page.text
+    assert "city.example@" not in page.text  # (the form's action carries it URL-encoded)
+
+
 def test_approve_redirects_with_code_state_and_issuer(server, app, resident):
     received = resident.authorize(code_request(app))
     assert received["code"].startswith("cvc_")
