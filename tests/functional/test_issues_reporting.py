@@ -35,9 +35,12 @@ def test_report_returns_201_the_issue_and_its_location(server, resident):
     assert issue["media"] == {
         "image_full": None,
         "image_square_100x100": None,
-        "representative_image_url": None,
+        "representative_image_url": f"{server.url}/static/no-issue-image.png",
         "video_url": None,
     }
+    image = httpx.get(issue["media"]["representative_image_url"])
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/png"
     assert issue["rating"] == 0
     assert issue["closed_at"] is None
     assert issue["acknowledged_at"] is None

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from tests.functional.issues_support import add_issue, add_reporter
@@ -87,3 +88,64 @@ def test_seeclickfix_client_pages_through_an_area_by_status(server, neighborhood
         assert issue["status"] in ("Open", "Acknowledged")
         assert WESTVILLE[0] <= issue["lat"] <= WESTVILLE[2]
         assert WESTVILLE[1] <= issue["lng"] <= WESTVILLE[3]
+
+
+class Media(msgspec.Struct, forbid_unknown_fields=True):
+    """SeeClickFix's media object: the picture fields may be null, the
+    representative image is always a URL (a default one without a picture)."""
+
+    video_url: str | None
+    image_full: str | None
+    image_square_100x100: str | None
+    representative_image_url: str
+
+
+class Point(msgspec.Struct):
+    type: str
+    coordinates: list[float]
+
+
+class Reporter(msgspec.Struct):
+    id: int
+    name: str
+    avatar: dict[str, str]
+
+
+class StrictIssue(msgspec.Struct):
+    """An issue as a strict SeeClickFix client models it: every field that
+    SeeClickFix always fills is typed without None."""
+
+    id: int
+    status: str
+    summary: str
+    description: str | None
+    rating: int
+    lat: float
+    lng: float
+    address: str
+    created_at: str
+    acknowledged_at: str | None
+    closed_at: str | None
+    reopened_at: str | None
+    updated_at: str
+    url: str
+    html_url: str
+    comment_url: str
+    media: Media
+    point: Point
+    reporter: Reporter
+
+
+class Page(msgspec.Struct):
+    issues: list[StrictIssue]
+
+
+def test_a_strict_seeclickfix_model_decodes_every_issue(server, neighborhood):
+    response = httpx.get(
+        server.url + "/api/v2/issues", params={"status": "open,acknowledged,closed"}
+    )
+    page = msgspec.json.decode(response.content, type=Page)
+    assert {issue.id for issue in page.issues} >= set(neighborhood)
+    image = httpx.get(page.issues[0].media.representative_image_url)
+    assert image.status_code == 200
+    assert image.headers["content-type"].startswith("image/")

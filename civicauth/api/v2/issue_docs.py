@@ -43,7 +43,7 @@ class PublicUser(Struct):
 class IssueMedia(Struct):
     image_full: str | None
     image_square_100x100: str | None
-    representative_image_url: str | None
+    representative_image_url: str  # a default image when the issue has none
     video_url: str | None
 
 

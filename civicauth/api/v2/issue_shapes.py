@@ -10,13 +10,17 @@ from civicauth.issues.models import Issue
 from civicauth.issues.queries import CommentRow, IssueRow
 from civicauth.issues.services import Relationship
 
-# SeeClickFix: blank fields are null, never missing.
-NO_MEDIA = {
-    "image_full": None,
-    "image_square_100x100": None,
-    "representative_image_url": None,
-    "video_url": None,
-}
+# SeeClickFix: blank fields are null, never missing; but an issue without a
+# picture still has a representative image (a default one), which clients
+# written for SeeClickFix require to be a URL.
+NO_MEDIA = {"image_full": None, "image_square_100x100": None, "video_url": None}
+DEFAULT_IMAGE_PATH = "/static/no-issue-image.png"
+
+
+def no_media(issuer: str) -> dict[str, str | None]:
+    return {**NO_MEDIA, "representative_image_url": issuer + DEFAULT_IMAGE_PATH}
+
+
 NO_COMMENT_MEDIA = {"image_full": None, "image_square_100x100": None, "video_url": None}
 
 
@@ -55,7 +59,7 @@ def issue_object(
         "url": url,
         "html_url": f"{issuer}/issues/{issue.id}",
         "comment_url": f"{url}/comments",
-        "media": dict(NO_MEDIA),
+        "media": no_media(issuer),
         # GeoJSON (RFC 7946 §3.1.2): longitude first.
         "point": {"type": "Point", "coordinates": [issue.lng, issue.lat]},
         "reporter": public_user({"id": issue.reporter_id, "name": row.reporter_name}, issuer),
