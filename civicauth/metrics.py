@@ -9,3 +9,9 @@ AUTH_OUTCOMES = Counter(
     "API requests by authentication method and outcome (error code when failed)",
     ["method", "outcome"],
 )
+
+TOKEN_PARAMS_IN_QUERY = Counter(
+    "civicauth_oauth_params_in_query_total",
+    "Token, revocation and introspection requests with secrets in the query string, by app",
+    ["client_id"],
+)

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     access_token_ttl: int = Field(7200, gt=0)
     auth_code_ttl: int = Field(600, gt=0)
     refresh_grace_seconds: int = Field(0, ge=0)
+    # RFC 6749 §2.3.1: secrets in the token request's query string, which the
+    # SeeClickFix docs show: accepted with a Warning header, or refused.
+    token_params_in_query: Literal["accept", "refuse"] = "accept"
     # Failed sign-ins (``limits`` notation): one address guessing one account
     # is stopped early; the account as a whole and the address as a whole
     # allow more, so guessing from elsewhere cannot lock the resident out.

@@ -27,6 +27,7 @@ class ServerConfig:
     auth_code_ttl: int
     refresh_grace_seconds: int
     key: bytes  # derives the pair a refresh token rotates into
+    token_params_in_query: str = "accept"  # or "refuse" (oauth2/query_params.py)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ServerConfig:
@@ -35,6 +36,7 @@ class ServerConfig:
             access_token_ttl=settings.access_token_ttl,
             auth_code_ttl=settings.auth_code_ttl,
             refresh_grace_seconds=settings.refresh_grace_seconds,
+            token_params_in_query=settings.token_params_in_query,
             key=secrets.keyed_digest(
                 settings.resolved_secret_key().encode(), "refresh-rotation"
             ).encode(),

@@ -16,6 +16,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 
+from civicauth.oauth2 import query_params
 from civicauth.oauth2.inputs import MalformedRequest, OAuthInput, read_input
 from civicauth.oauth2.metadata import (
     INTROSPECT_PATH,
@@ -41,31 +42,37 @@ def to_http(answer: OAuthResponse) -> Response[Any]:
 
 
 async def _answer(
-    request: AnyRequest, call: Callable[[OAuthInput], OAuthResponse]
+    request: AnyRequest, oauth2: Provider, call: Callable[[OAuthInput], OAuthResponse]
 ) -> Response[Any]:
     try:
         inp = await read_input(request)
     except MalformedRequest as exc:
         return to_http(json_error(400, "invalid_request", str(exc)))
-    return to_http(await to_thread.run_sync(call, inp))
+    if not query_params.secrets_in_query(request.scope["query_string"]):
+        return to_http(await to_thread.run_sync(call, inp))
+    if oauth2.config.token_params_in_query == "refuse":
+        return to_http(query_params.refusal())
+    answer = await to_thread.run_sync(call, inp)
+    query_params.note_accepted(inp, answer)
+    return to_http(answer)
 
 
 @post(TOKEN_PATH, request_max_body_size=MAX_BODY, status_code=200, summary="Token endpoint")
 async def token(request: AnyRequest, oauth2: Provider) -> Response[Any]:
     """RFC 6749 §3.2: authorization_code, refresh_token and client_credentials."""
-    return await _answer(request, oauth2.token_response)
+    return await _answer(request, oauth2, oauth2.token_response)
 
 
 @post(REVOKE_PATH, request_max_body_size=MAX_BODY, status_code=200, summary="Revoke a token")
 async def revoke(request: AnyRequest, oauth2: Provider) -> Response[Any]:
     """RFC 7009."""
-    return await _answer(request, oauth2.revocation_response)
+    return await _answer(request, oauth2, oauth2.revocation_response)
 
 
 @post(INTROSPECT_PATH, request_max_body_size=MAX_BODY, status_code=200, summary="Introspect")
 async def introspect(request: AnyRequest, oauth2: Provider) -> Response[Any]:
     """RFC 7662, for authenticated clients."""
-    return await _answer(request, oauth2.introspection_response)
+    return await _answer(request, oauth2, oauth2.introspection_response)
 
 
 @get(METADATA_PATH, sync_to_thread=False, summary="Authorization server metadata")

@@ -253,6 +253,38 @@ def test_client_credentials_by_basic_body_and_query_string(server, app):
     assert token["expires_in"] > 0
 
 
+def metric_for(server, client_id: str) -> float:
+    name = "civicauth_oauth_params_in_query_total"
+    for line in httpx.get(server.url + "/metrics").text.splitlines():
+        if line.startswith(f'{name}{{client_id="{client_id}"}}'):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_secrets_in_the_query_string_work_with_a_warning_and_are_counted_per_app(server, app):
+    """RFC 6749 §2.3.1: accepted (CIVICAUTH_TOKEN_PARAMS_IN_QUERY=accept, the
+    default) for SeeClickFix's clients, but warned about and counted."""
+    before = metric_for(server, app.client_id)
+    body = {"grant_type": "client_credentials", "client_secret": app.client_secret}
+    by_query = httpx.post(server.url + "/oauth/token", params={**body, "client_id": app.client_id})
+    assert by_query.status_code == 200
+    assert by_query.headers["warning"].startswith('299 civicauth "Send client_secret')
+    assert "RFC 6749 section 2.3.1" in by_query.headers["warning"]
+    assert metric_for(server, app.client_id) == before + 1
+    # A wrong secret in the query is warned about too, but counted for no app.
+    wrong = httpx.post(
+        server.url + "/oauth/token",
+        params={**body, "client_id": app.client_id, "client_secret": "cvs_wrong"},
+    )
+    assert wrong.status_code == 401
+    assert "warning" in wrong.headers
+    assert metric_for(server, app.client_id) == before + 1
+    # Parameters in the body: no warning.
+    by_body = post_token(server, {**body, "client_id": app.client_id})
+    assert by_body.status_code == 200
+    assert "warning" not in by_body.headers
+
+
 def test_client_credentials_need_the_grant_type_registered(server, ctx):
     app = register_app(ctx, server.url)
     response = post_token(server, {"grant_type": "client_credentials"}, auth=app.auth)
