@@ -19,10 +19,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from civicauth.accounts.passwords import Passwords
 from civicauth.api.v2.errors import http_exception
 from civicauth.api.v2.routes import api_info, api_router
-from civicauth.auth.creation_limits import CreationLimits
 from civicauth.auth.gate import PasswordGate
 from civicauth.auth.resolver import Resolver
-from civicauth.auth.throttle import FailedAuthThrottle, SignupThrottle, make_storage
+from civicauth.auth.throttle import (
+    CreationLimits,
+    FailedAuthThrottle,
+    SignupThrottle,
+    make_storage,
+)
 from civicauth.clients.scopes import SCOPES
 from civicauth.context import AppContext
 from civicauth.db import Database
@@ -66,10 +70,7 @@ def build_context(settings: Settings) -> AppContext:
         credential_ttl=settings.credential_cache_ttl,
     )
     creation_limits = CreationLimits(
-        settings.issue_create_limit,
-        settings.comment_create_limit,
-        settings.redis_url,
-        settings.redis_prefix,
+        storage, issues=settings.issue_create_limit, comments=settings.comment_create_limit
     )
     return AppContext(settings, db, passwords, gate, signups, resolver, creation_limits)
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from civicauth.accounts.passwords import Passwords
-from civicauth.auth.creation_limits import CreationLimits
 from civicauth.auth.gate import PasswordGate
 from civicauth.auth.resolver import Resolver
-from civicauth.auth.throttle import SignupThrottle
+from civicauth.auth.throttle import CreationLimits, SignupThrottle
 from civicauth.db import Database
 from civicauth.settings import Settings
 

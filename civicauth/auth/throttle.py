@@ -1,4 +1,4 @@
-"""Rate limits on failed sign-ins and on sign-ups.
+"""Rate limits on failed sign-ins, on sign-ups, and on what users create.
 
 Backed by ``limits``: in memory by default, Redis when CIVICAUTH_REDIS_URL is
 set so every worker and host shares the counts.
@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Literal
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+
+from civicauth.errors import RateLimited
 
 
 def make_storage(redis_url: str | None, prefix: str) -> Storage:
@@ -91,3 +94,24 @@ class SignupThrottle(_Limits):
     async def admit(self, address: str) -> int | None:
         """Count one sign-up from ``address``; None if allowed, else seconds to wait."""
         return await self.take(self._item, "addr:" + address)
+
+
+Creation = Literal["issue", "comment"]
+
+
+class CreationLimits(_Limits):
+    """Issues and comments per user, so one account (or a script holding its
+    token) cannot flood the city with reports."""
+
+    def __init__(self, storage: Storage, *, issues: str, comments: str) -> None:
+        super().__init__(storage, "create")
+        self._items: dict[Creation, RateLimitItem] = {
+            "issue": parse(issues),
+            "comment": parse(comments),
+        }
+
+    async def spend(self, kind: Creation, user_id: int) -> None:
+        """Count one creation by the user; raises RateLimited, counting
+        nothing, when the user has used up the limit."""
+        if (wait := await self.take(self._items[kind], f"{kind}:{user_id}")) is not None:
+            raise RateLimited(kind, wait)

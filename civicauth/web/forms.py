@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from litestar import Request
 
@@ -17,11 +17,11 @@ async def form_fields(request: Request[Any, Any, Any], *names: str) -> dict[str,
     values: dict[str, str] = {}
     for name in names:
         value = form.get(name)
-        values[name] = value[:MAX_FIELD] if isinstance(value, str) and _is_text(value) else ""
+        values[name] = value[:MAX_FIELD] if _is_text(value) else ""
     return values
 
 
-def _is_text(value: object) -> bool:
+def _is_text(value: object) -> TypeGuard[str]:
     # No form field holds NUL, and PostgreSQL cannot store it in text.
     return isinstance(value, str) and "\x00" not in value
 

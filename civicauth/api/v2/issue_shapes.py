@@ -13,15 +13,12 @@ from civicauth.issues.services import Relationship
 # SeeClickFix: blank fields are null, never missing; but an issue without a
 # picture still has a representative image (a default one), which clients
 # written for SeeClickFix require to be a URL.
-NO_MEDIA = {"image_full": None, "image_square_100x100": None, "video_url": None}
+NO_PICTURE = {"image_full": None, "image_square_100x100": None, "video_url": None}
 DEFAULT_IMAGE_PATH = "/static/no-issue-image.png"
 
 
 def no_media(issuer: str) -> dict[str, str | None]:
-    return {**NO_MEDIA, "representative_image_url": issuer + DEFAULT_IMAGE_PATH}
-
-
-NO_COMMENT_MEDIA = {"image_full": None, "image_square_100x100": None, "video_url": None}
+    return {**NO_PICTURE, "representative_image_url": issuer + DEFAULT_IMAGE_PATH}
 
 
 def _when(value: datetime | None) -> str | None:
@@ -97,7 +94,7 @@ def comment_object(row: CommentRow, issuer: str) -> dict[str, Any]:
         "id": comment.id,
         "comment": comment.comment,
         "commenter": public_user({"id": comment.user_id, "name": row.commenter_name}, issuer),
-        "media": dict(NO_COMMENT_MEDIA),
+        "media": dict(NO_PICTURE),
         "created_at": _iso(comment.created_at),
         "updated_at": _iso(comment.updated_at),
     }
