@@ -42,3 +42,6 @@ def show_app_logs(level: str) -> None:
     handler.setFormatter(logging.Formatter("[%(levelname)s] %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(level.upper())
+    # Litestar configures the root logger at start-up; without this each of
+    # our lines would be printed again through it.
+    logger.propagate = False
