@@ -1,5 +1,6 @@
 -- wrk hooks shared by every scenario. A generated prelude (see bench/wrk.py)
--- sets wrk.method / wrk.body / wrk.headers and `count_statuses` before this.
+-- sets wrk.method / wrk.body / wrk.headers, `count_statuses` and maybe
+-- `bodies` before this.
 --
 -- done() prints one line, "BENCH_RESULT {json}", so the bench reads numbers
 -- rather than scraping wrk's human summary (whose units change with scale).
@@ -8,6 +9,18 @@ local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("thread_number", #threads)
+end
+
+-- With a prelude's `bodies` (one list per thread), each request sends the
+-- next body of this thread's list, and the last one again once it runs out.
+if bodies then
+  local sent = 0
+  function request()
+    local mine = bodies[thread_number]
+    sent = math.min(sent + 1, #mine)
+    return wrk.format(nil, nil, nil, mine[sent])
+  end
 end
 
 -- Counting each status needs a response() hook, which makes wrk hand every

@@ -1,14 +1,15 @@
 """What the scenarios need in the database before the server starts.
 
 Users and the client_credentials app go through the ``civicauth`` CLI, as an
-operator would create them; the OAuth access token and the 100,000 issues are
-written with SQLAlchemy directly, because the flows that would create them
-are not what these scenarios measure.
+operator would create them; the OAuth tokens, the authorization codes and the
+100,000 issues are written with SQLAlchemy bulk inserts directly, because the
+flows that would create them are not what these scenarios measure.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from bench.server import ServerError, run_cli
 from civicauth.accounts.models import User
@@ -25,7 +26,7 @@ from civicauth.clients.models import Client
 from civicauth.db import Base, Database, utcnow
 from civicauth.issues.models import Issue
 from civicauth.tokens import secrets
-from civicauth.tokens.models import OAuthToken
+from civicauth.tokens.models import AuthorizationCode, OAuthToken
 
 DEMO_EMAIL = "email@example.com"  # what `civicauth demo` seeds
 DEMO_PASSWORD = "password"
@@ -73,6 +74,12 @@ class Fixtures:
     client_unavailable: str
     issues: int
     bbox: dict[str, float] = field(default_factory=dict)
+    # The confidential app the access token, the codes and the refresh tokens belong to.
+    bearer_client: tuple[str, str] = ("", "")
+    codes: tuple[str, ...] = ()  # unused authorization codes, one per request
+    refresh_tokens: tuple[str, ...] = ()  # live refresh tokens of distinct grants
+    issue_id: int = 0
+    search: str = "Streetlight"
 
 
 # The five items of the seed's app registration, for both bench apps.
@@ -121,14 +128,23 @@ def create_client_credentials_app(env: dict[str, str], cwd: Path) -> tuple[str, 
         return f"`civicauth apps create --json` printed no client_id/client_secret: {done.stdout!r}"
 
 
-def issue_access_token(session: Any, email: str) -> str:
-    """An OAuth access token for the user, written as the token endpoint would."""
+@dataclass(frozen=True)
+class BearerApp:
+    client_pk: int
+    client_id: str
+    client_secret: str
+    user_id: int
+
+
+def create_bearer_app(session: Any, email: str) -> BearerApp:
+    """The confidential code-flow app the user's tokens and codes belong to."""
     user_id = session.scalar(select(User.id).where(User.email_canonical == normalize_email(email)))
     if user_id is None:
         raise ServerError(f"no user {email} to issue a token for")
+    client_secret = secrets.mint(secrets.Kind.CLIENT_SECRET)
     client = Client(
         client_id=secrets.new_client_id(),
-        client_secret_digest=secrets.digest(secrets.mint(secrets.Kind.CLIENT_SECRET)),
+        client_secret_digest=secrets.digest(client_secret),
         name="Bench Bearer App",
         **APP_FIELDS,
         redirect_uris=[REDIRECT_URI],
@@ -139,18 +155,82 @@ def issue_access_token(session: Any, email: str) -> str:
     )
     session.add(client)
     session.flush()
+    return BearerApp(client.id, client.client_id, client_secret, user_id)
+
+
+# Outlives any run.
+LIFETIME = timedelta(days=1)
+TOKENS = Base.metadata.tables[OAuthToken.__tablename__]
+CODES = Base.metadata.tables[AuthorizationCode.__tablename__]
+
+
+def _token_row(app: BearerApp, access: str, refresh: str | None = None) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "access_token_digest": access,
+        "refresh_token_digest": refresh,
+        "client_pk": app.client_pk,
+        "user_id": app.user_id,
+        "grant_id": str(uuid.uuid4()),
+        "scope": "public write",
+        "issued_at": now,
+        "expires_at": now + LIFETIME,
+    }
+
+
+def issue_tokens(session: Any, app: BearerApp, refreshes: int) -> tuple[str, list[str]]:
+    """One access token for the bearer scenarios and ``refreshes`` refresh
+    tokens, each of its own grant, written as the token endpoint would."""
     token = secrets.mint(secrets.Kind.ACCESS)
-    session.add(
-        OAuthToken(
-            access_token_digest=secrets.digest(token),
-            client_pk=client.id,
-            user_id=user_id,
-            grant_id=str(uuid.uuid4()),
-            scope="public write",
-            expires_at=utcnow() + timedelta(days=1),  # outlives any run
-        )
-    )
-    return token
+    refresh_tokens = [secrets.mint(secrets.Kind.REFRESH) for _ in range(refreshes)]
+    rows = [_token_row(app, secrets.digest(token))]
+    rows += [
+        _token_row(app, secrets.digest(secrets.mint(secrets.Kind.ACCESS)), secrets.digest(r))
+        for r in refresh_tokens
+    ]
+    session.execute(insert(TOKENS), rows)
+    return token, refresh_tokens
+
+
+def mint_codes(session: Any, app: BearerApp, count: int) -> list[str]:
+    """Unused authorization codes for the app's redirect URI, as the
+    authorization endpoint stores them (digests only)."""
+    codes = [secrets.mint(secrets.Kind.CODE) for _ in range(count)]
+    expires = utcnow() + LIFETIME
+    rows = [
+        {
+            "code_digest": secrets.digest(code),
+            "client_pk": app.client_pk,
+            "user_id": app.user_id,
+            "redirect_uri": REDIRECT_URI,
+            "scope": "public",
+            "expires_at": expires,
+        }
+        for code in codes
+    ]
+    session.execute(insert(CODES), rows)
+    return codes
+
+
+def fill_access_tokens(database_url: str, total: int, chunk: int = 20_000) -> None:
+    """Bulk-insert access tokens until ``total`` are stored, each like the
+    first stored one but with a random digest: nobody holds these tokens, they
+    fill the table and its indexes as a city's years of tokens would."""
+    db = Database(database_url)
+    try:
+        with db.read() as session:
+            stored = session.scalar(select(func.count()).select_from(TOKENS)) or 0
+            first = session.execute(select(TOKENS).order_by(TOKENS.c.id).limit(1)).mappings().one()
+        like = {k: v for k, v in first.items() if k not in ("id", "refresh_token_digest")}
+        for start in range(stored, total, chunk):
+            rows = [
+                {**like, "access_token_digest": os.urandom(32).hex(), "grant_id": str(uuid.uuid4())}
+                for _ in range(min(chunk, total - start))
+            ]
+            with db.transaction() as session:
+                session.execute(insert(TOKENS), rows)
+    finally:
+        db.dispose()
 
 
 def issue_rows(
@@ -207,16 +287,23 @@ def bbox() -> dict[str, float]:
     }
 
 
-def seed(env: dict[str, str], cwd: Path, issues: int) -> Fixtures:
-    """Everything every scenario needs, on a freshly migrated database."""
+def seed(env: dict[str, str], cwd: Path, issues: int, spendable: int) -> Fixtures:
+    """Everything every scenario needs, on a freshly migrated database;
+    ``spendable`` codes and as many refresh tokens for the scenarios that
+    spend one per request."""
     _cli(env, cwd, "demo")
     reporter_id = create_reporter(env, cwd)
     app = create_client_credentials_app(env, cwd)
     db = Database(env["CIVICAUTH_DATABASE_URL"])
     try:
         with db.transaction() as session:
-            token = issue_access_token(session, DEMO_EMAIL)
-        insert_issues(db, issue_rows(issues, reporter_id))
+            bearer_app = create_bearer_app(session, DEMO_EMAIL)
+            token, refresh_tokens = issue_tokens(session, bearer_app, spendable)
+            codes = mint_codes(session, bearer_app, spendable)
+        rows = issue_rows(issues, reporter_id)
+        insert_issues(db, rows)
+        with db.read() as session:
+            middle = session.scalar(select(func.min(ISSUES.c.id))) or 0
     finally:
         db.dispose()
     return Fixtures(
@@ -228,4 +315,8 @@ def seed(env: dict[str, str], cwd: Path, issues: int) -> Fixtures:
         client_unavailable=app if isinstance(app, str) else "",
         issues=issues,
         bbox=bbox(),
+        bearer_client=(bearer_app.client_id, bearer_app.client_secret),
+        codes=tuple(codes),
+        refresh_tokens=tuple(refresh_tokens),
+        issue_id=middle + issues // 2,
     )

@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from bench.cpu import tree_cpu_seconds
 
 SERVERS = ("uvicorn", "granian")
+REPOSITORY = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # load stays on loopback
 START_TIMEOUT_S = 60.0
 IDLE_TIMEOUT_S = 120.0
@@ -92,12 +93,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_argv(kind: str, port: int, workers: int) -> list[str]:
-    """The command line that serves the app as in production: ``civicauth serve``."""
+def server_argv(kind: str, port: int, workers: int, app: str | None = None) -> list[str]:
+    """The command line that serves civicauth as in production (``civicauth
+    serve``), or, given ``app`` ("module:attribute"), that ASGI app on the same
+    server with the same workers."""
     if kind not in SERVERS:
         raise ServerError(f"unknown server {kind!r}; choose from {', '.join(SERVERS)}")
     common = f"--host {HOST} --port {port} --workers {workers} --no-access-log --log-level warning"
-    return [sys.executable, "-m", "civicauth", "serve", "--server", kind, *common.split()]
+    if app is None:
+        return [sys.executable, "-m", "civicauth", "serve", "--server", kind, *common.split()]
+    interface = ["--interface", "asgi"] if kind == "granian" else []
+    return [sys.executable, "-m", kind, *interface, *common.split(), app]
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -158,15 +164,19 @@ class Server:
 
 
 @contextmanager
-def running_server(kind: str, workers: int, env: dict[str, str], cwd: Path) -> Iterator[Server]:
-    """Serve until the block ends."""
+def running_server(
+    kind: str, workers: int, env: dict[str, str], cwd: Path, app: str | None = None
+) -> Iterator[Server]:
+    """Serve civicauth (or ``app``, see ``server_argv``) until the block ends."""
     port = free_port()
     url = f"http://{HOST}:{port}"
     log = cwd / f"server-{kind}-{port}.log"
+    # The bench's own modules (the ceiling app) import from the repository.
+    path = os.pathsep.join(p for p in (str(REPOSITORY), env.get("PYTHONPATH", "")) if p)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            server_argv(kind, port, workers),
-            env={**env, "CIVICAUTH_ISSUER": url},
+            server_argv(kind, port, workers, app),
+            env={**env, "CIVICAUTH_ISSUER": url, "PYTHONPATH": path},
             cwd=cwd,
             stdout=out,
             stderr=subprocess.STDOUT,

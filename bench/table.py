@@ -14,11 +14,19 @@ from bench.wrk import WrkResult
 
 
 @dataclass(frozen=True)
-class Ceiling:
-    """What the bare endpoint did: the rate and the cost every ratio divides by."""
+class Reference:
+    """What a reference endpoint did: the rate and the cost ratios divide by."""
 
     rate: float  # requests per second
     cpu_ms: float | None  # server CPU milliseconds per request
+
+
+@dataclass(frozen=True)
+class References:
+    """The bare ASGI app (``ceiling``) and civicauth's cheapest answer (``bare``)."""
+
+    ceiling: Reference | None
+    bare: Reference | None
 
 
 @dataclass(frozen=True)
@@ -35,30 +43,35 @@ class Outcome:
             return None
         return self.server_cpu_s * 1000 / self.result.requests
 
-    def ratio(self, ceiling: Ceiling | None) -> float | None:
-        if self.result is None or ceiling is None or not ceiling.rate:
+    def ratio(self, reference: Reference | None) -> float | None:
+        if self.result is None or reference is None or not reference.rate:
             return None
-        return self.result.requests_per_s / ceiling.rate
+        return self.result.requests_per_s / reference.rate
 
-    def cpu_ratio(self, ceiling: Ceiling | None) -> float | None:
-        """The bare endpoint's cost over this one's: like ``ratio``, but barely
+    def cpu_ratio(self, reference: Reference | None) -> float | None:
+        """The reference's cost over this one's: like ``ratio``, but barely
         moved by whatever else the machine is doing."""
-        if ceiling is None or not ceiling.cpu_ms or not self.cpu_ms:
+        if reference is None or not reference.cpu_ms or not self.cpu_ms:
             return None
-        return ceiling.cpu_ms / self.cpu_ms
+        return reference.cpu_ms / self.cpu_ms
 
-    def meets_target(self, ceiling: Ceiling | None) -> bool | None:
-        ratio = self.ratio(ceiling)
+    def meets_target(self, references: References) -> bool | None:
+        """Targets are shares of the ceiling's rate."""
+        ratio = self.ratio(references.ceiling)
         if self.scenario.target is None or ratio is None:
             return None
         return ratio >= self.scenario.target
 
 
-def ceiling_of(outcomes: list[Outcome]) -> Ceiling | None:
-    bare = next((o for o in outcomes if o.scenario.name == "bare"), None)
-    if bare is None or bare.result is None:
+def _reference(outcomes: list[Outcome], name: str) -> Reference | None:
+    found = next((o for o in outcomes if o.scenario.name == name), None)
+    if found is None or found.result is None:
         return None
-    return Ceiling(bare.result.requests_per_s, bare.cpu_ms)
+    return Reference(found.result.requests_per_s, found.cpu_ms)
+
+
+def references_of(outcomes: list[Outcome]) -> References:
+    return References(_reference(outcomes, "ceiling"), _reference(outcomes, "bare"))
 
 
 def _fixed(value: float | None, digits: int = 2) -> str:
@@ -75,26 +88,26 @@ def _statuses(result: WrkResult) -> str:
     return " ".join(f"{status}x{count}" for status, count in sorted(result.statuses.items()))
 
 
-def _target(outcome: Outcome, ceiling: Ceiling | None) -> str:
+def _target(outcome: Outcome, references: References) -> str:
     target = outcome.scenario.target
     if target is None:
         return ""
-    met = outcome.meets_target(ceiling)
+    met = outcome.meets_target(references)
     mark = "" if met is None else (" ✓" if met else " ✗")
     return f"≥ {target:.2f}{mark}"
 
 
 HEADER = (
-    "scenario", "req/s", "p50 ms", "p99 ms", "non-2xx", "x bare",
-    "CPU ms/req", "CPU x bare", "target", "statuses",
+    "scenario", "req/s", "p50 ms", "p99 ms", "non-2xx", "x ceiling", "x bare",
+    "CPU ms/req", "CPU x ceiling", "CPU x bare", "target (x ceiling)", "statuses",
 )  # fmt: skip
 
 
-def _row(outcome: Outcome, ceiling: Ceiling | None) -> tuple[str, ...]:
+def _row(outcome: Outcome, refs: References) -> tuple[str, ...]:
     name, result = outcome.scenario.name, outcome.result
     if result is None:
-        blank = ("",) * 6
-        return (name, "unavailable", *blank, _target(outcome, ceiling), outcome.unavailable)
+        blank = ("",) * 8
+        return (name, "unavailable", *blank, _target(outcome, refs), outcome.unavailable)
     socket = sum(result.socket_errors.values())
     notes = [
         "no answer within the run" if result.requests == 0 else "",
@@ -108,17 +121,19 @@ def _row(outcome: Outcome, ceiling: Ceiling | None) -> tuple[str, ...]:
         _ms(latency["p50"]),
         _ms(latency["p99"]),
         f"{result.non_2xx:,}",
-        _fixed(outcome.ratio(ceiling)),
+        _fixed(outcome.ratio(refs.ceiling)),
+        _fixed(outcome.ratio(refs.bare)),
         _fixed(outcome.cpu_ms, 3),
-        _fixed(outcome.cpu_ratio(ceiling)),
-        _target(outcome, ceiling),
+        _fixed(outcome.cpu_ratio(refs.ceiling)),
+        _fixed(outcome.cpu_ratio(refs.bare)),
+        _target(outcome, refs),
         "; ".join(n for n in notes if n),
     )
 
 
 def format_table(outcomes: list[Outcome]) -> str:
-    ceiling = ceiling_of(outcomes)
-    rows = [HEADER, *(_row(o, ceiling) for o in outcomes)]
+    refs = references_of(outcomes)
+    rows = [HEADER, *(_row(o, refs) for o in outcomes)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
     lines = [
         "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
@@ -132,16 +147,19 @@ def _nan_to_none(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 3)
 
 
-def outcome_json(outcome: Outcome, ceiling: Ceiling | None) -> dict[str, Any]:
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def outcome_json(outcome: Outcome, refs: References) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "name": outcome.scenario.name,
         "about": outcome.scenario.about,
-        "target_ratio": outcome.scenario.target,
+        "target_ratio_to_ceiling": outcome.scenario.target,
     }
     result = outcome.result
     if result is None:
         return {**entry, "available": False, "reason": outcome.unavailable}
-    ratio, cpu_ratio = outcome.ratio(ceiling), outcome.cpu_ratio(ceiling)
     return {
         **entry,
         "available": True,
@@ -154,15 +172,17 @@ def outcome_json(outcome: Outcome, ceiling: Ceiling | None) -> dict[str, Any]:
         "non_2xx": result.non_2xx,
         "statuses": result.statuses,
         "socket_errors": result.socket_errors,
-        "ratio_to_bare": None if ratio is None else round(ratio, 3),
+        "ratio_to_ceiling": _rounded(outcome.ratio(refs.ceiling)),
+        "ratio_to_bare": _rounded(outcome.ratio(refs.bare)),
         "server_cpu_ms_per_request": None if outcome.cpu_ms is None else round(outcome.cpu_ms, 4),
-        "cpu_ratio_to_bare": None if cpu_ratio is None else round(cpu_ratio, 3),
-        "meets_target": outcome.meets_target(ceiling),
+        "cpu_ratio_to_ceiling": _rounded(outcome.cpu_ratio(refs.ceiling)),
+        "cpu_ratio_to_bare": _rounded(outcome.cpu_ratio(refs.bare)),
+        "meets_target": outcome.meets_target(refs),
     }
 
 
 def write_json(path: Path, meta: dict[str, Any], outcomes: list[Outcome]) -> None:
-    ceiling = ceiling_of(outcomes)
-    document = {**meta, "scenarios": [outcome_json(o, ceiling) for o in outcomes]}
+    refs = references_of(outcomes)
+    document = {**meta, "scenarios": [outcome_json(o, refs) for o in outcomes]}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2) + "\n")

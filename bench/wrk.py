@@ -31,6 +31,10 @@ class Request:
     method: str = "GET"
     headers: dict[str, str] = field(default_factory=dict)
     body: str = ""
+    # Bodies to send one each instead of ``body`` (credentials spent by each
+    # request, such as authorization codes); dealt out among wrk's threads,
+    # and once they run out, the last one again.
+    bodies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,13 +94,24 @@ def _lua_string(value: str) -> str:
     return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r") + '"'
 
 
-def lua_script(request: Request, count_statuses: bool) -> str:
+def _lua_bodies(bodies: tuple[str, ...], threads: int) -> str:
+    """``bodies``: one Lua list per wrk thread (report.lua's ``request()``
+    takes thread ``thread_number``'s list), so no two threads send one body."""
+    if not bodies:
+        return ""
+    shares = [bodies[i::threads] for i in range(threads)]
+    lists = ",\n".join("{" + ",".join(_lua_string(b) for b in share) + "}" for share in shares)
+    return "bodies = {\n" + lists + "\n}"
+
+
+def lua_script(request: Request, count_statuses: bool, threads: int = 1) -> str:
     """The prelude that shapes the request, followed by the shared hooks."""
     lines = [
         f"wrk.method = {_lua_string(request.method)}",
         f"wrk.body = {_lua_string(request.body)}" if request.body else "",
         *(f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in request.headers.items()),
         f"count_statuses = {'true' if count_statuses else 'false'}",
+        _lua_bodies(request.bodies, threads),
     ]
     prelude = "\n".join(line for line in lines if line)
     return prelude + "\n" + REPORT_LUA.read_text()
@@ -111,11 +126,15 @@ class Load:
     duration_s: int = 10
     timeout_s: int = 10  # above argon2's worst queueing, so slow answers still count
 
+    @property
+    def wrk_threads(self) -> int:
+        return min(self.threads, self.connections)
+
 
 def command(wrk: str, url: str, script: Path, load: Load) -> list[str]:
     return [
         wrk,
-        f"--threads={min(load.threads, load.connections)}",
+        f"--threads={load.wrk_threads}",
         f"--connections={load.connections}",
         f"--duration={load.duration_s}s",
         f"--timeout={load.timeout_s}s",
@@ -136,7 +155,7 @@ def run(
 ) -> WrkResult:
     """Run wrk once against ``base_url + request.path`` and parse its result."""
     script = workdir / "scenario.lua"
-    script.write_text(lua_script(request, count_statuses))
+    script.write_text(lua_script(request, count_statuses, load.wrk_threads))
     argv = command(find_wrk(), base_url + request.path, script, load)
     done = subprocess.run(
         argv, capture_output=True, text=True, timeout=load.duration_s + load.timeout_s + 30

@@ -19,6 +19,11 @@ FIXTURES = Fixtures(
     client_unavailable="",
     issues=10,
     bbox={"min_lat": 41.3, "max_lat": 41.31, "min_lng": -72.93, "max_lng": -72.92},
+    bearer_client=("the-app", "cvs_app"),
+    codes=("cvc_1", "cvc_2", "cvc_3"),
+    refresh_tokens=("cvr_1", "cvr_2"),
+    issue_id=42,
+    search="Street light",
 )
 
 
@@ -30,7 +35,9 @@ def test_names_are_unique_and_servers_known() -> None:
     names = [s.name for s in SCENARIOS]
     assert len(names) == len(set(names))
     assert all(s.server in SERVERS for s in SCENARIOS)
-    assert names[0] == "bare"
+    assert names[:2] == ["ceiling", "bare"]
+    assert SERVERS["ceiling"].app == "bench.ceiling:app"
+    assert all(SERVERS[s.server].app is None for s in SCENARIOS if s.name != "ceiling")
 
 
 def test_no_names_means_every_scenario() -> None:
@@ -39,11 +46,11 @@ def test_no_names_means_every_scenario() -> None:
 
 def test_a_selection_keeps_registry_order_and_always_the_ceiling() -> None:
     chosen = by_name(["basic-valid", "bearer-valid"])
-    assert [s.name for s in chosen] == ["bare", "basic-valid", "bearer-valid"]
+    assert [s.name for s in chosen] == ["ceiling", "bare", "basic-valid", "bearer-valid"]
 
 
 def test_an_unknown_name_is_refused_with_the_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"unknown scenario.*nope.*known: bare"):
+    with pytest.raises(ValueError, match=r"unknown scenario.*nope.*known: ceiling, bare"):
         by_name(["nope"])
 
 
@@ -63,8 +70,8 @@ def test_wrong_password_scenarios_use_the_demo_email() -> None:
 
 
 def test_throttled_variant_runs_with_default_limits() -> None:
-    assert SERVERS[scenario("basic-wrong-throttled").server] == {}
-    assert "CIVICAUTH_FAILED_AUTH_LIMIT_ACCOUNT" in SERVERS[scenario("basic-wrong").server]
+    assert SERVERS[scenario("basic-wrong-throttled").server].env == {}
+    assert "CIVICAUTH_FAILED_AUTH_LIMIT_ACCOUNT" in SERVERS[scenario("basic-wrong").server].env
 
 
 def test_bearer_scenarios_send_their_tokens() -> None:
@@ -98,11 +105,53 @@ def test_issues_bbox_queries_the_box() -> None:
     )
 
 
-def test_targets_are_set_for_the_authenticated_reads() -> None:
-    assert scenario("basic-valid").target == 0.5
-    assert scenario("bearer-valid").target == 0.6
+def test_targets_are_the_issues_shares_of_the_ceiling() -> None:
+    targets = {s.name: s.target for s in SCENARIOS if s.target is not None}
+    assert targets == {
+        "basic-valid": 0.40,
+        "bearer-valid": 0.40,
+        "bearer-invalid": 0.50,
+        "client-credentials": 0.05,
+        "code-exchange": 0.03,
+        "refresh": 0.03,
+        "issues-bbox": 0.05,
+    }
 
 
-def test_only_the_throttled_variant_skips_the_warmup() -> None:
-    # Its first attempts (401s, before the limit trips) are what it shows.
-    assert [s.name for s in SCENARIOS if not s.warmup] == ["basic-wrong-throttled"]
+def test_the_code_exchange_spends_one_code_per_request() -> None:
+    request = scenario("code-exchange").request(FIXTURES)
+    assert (request.method, request.path) == ("POST", "/oauth/token")
+    redirect = "&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback"
+    assert request.body == "grant_type=authorization_code&code=cvc_1" + redirect
+    assert request.bodies == tuple(
+        f"grant_type=authorization_code&code={c}{redirect}" for c in ("cvc_2", "cvc_3")
+    )
+    token = request.headers["Authorization"].removeprefix("Basic ")
+    assert base64.b64decode(token).decode() == "the-app:cvs_app"
+
+
+def test_the_refresh_spends_one_refresh_token_per_request() -> None:
+    request = scenario("refresh").request(FIXTURES)
+    assert request.body == "grant_type=refresh_token&refresh_token=cvr_1"
+    assert request.bodies == ("grant_type=refresh_token&refresh_token=cvr_2",)
+
+
+def test_issue_reads_and_search() -> None:
+    assert scenario("issue-show").request(FIXTURES).path == "/api/v2/issues/42"
+    assert (
+        scenario("issues-search").request(FIXTURES).path == "/api/v2/issues?search=Street%20light"
+    )
+
+
+def test_the_million_token_run_fills_the_table_first() -> None:
+    assert scenario("bearer-valid-1m").prepare is not None
+    assert scenario("bearer-valid-1m").request(FIXTURES) == scenario("bearer-valid").request(
+        FIXTURES
+    )
+
+
+def test_warmups_are_skipped_where_the_first_requests_count_or_credentials_are_spent() -> None:
+    # The throttled variant's first attempts (401s, before the limit trips)
+    # are what it shows; a warm-up would spend codes and refresh tokens.
+    skipped = [s.name for s in SCENARIOS if not s.warmup]
+    assert skipped == ["code-exchange", "refresh", "basic-wrong-throttled"]

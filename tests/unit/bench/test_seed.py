@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench import seed
-from bench.scenarios import bearer
+from bench.scenarios import basic, bearer
 from civicauth.clients.models import Client
 from civicauth.context import AppContext
 from civicauth.issues.models import STATUSES, Issue
@@ -18,16 +18,35 @@ from civicauth.tokens import secrets
 from tests.support import Backend
 
 
-def test_the_seeded_access_token_authenticates_its_user(
+def test_the_seeded_tokens_and_codes_work_at_the_api_and_the_token_endpoint(
     ctx: AppContext, client: Any, make_user: Any
 ) -> None:
     user_id, email, _ = make_user()
     with ctx.db.transaction() as session:
-        token = seed.issue_access_token(session, email.upper())
+        app = seed.create_bearer_app(session, email.upper())
+        token, refresh_tokens = seed.issue_tokens(session, app, 2)
+        codes = seed.mint_codes(session, app, 2)
     assert secrets.kind_of(token) is secrets.Kind.ACCESS
     response = client.get("/api/v2/profile", headers=bearer(token))
     assert response.status_code == 200
     assert response.json()["id"] == user_id
+    auth = basic(app.client_id, app.client_secret)
+    forms = [
+        {"grant_type": "authorization_code", "code": codes[1], "redirect_uri": seed.REDIRECT_URI},
+        {"grant_type": "refresh_token", "refresh_token": refresh_tokens[1]},
+    ]
+    for form in forms:
+        answer = client.post("/oauth/token", data=form, headers=auth)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["token_type"] == "Bearer"
+
+
+def test_fill_access_tokens_reaches_the_total(ctx: AppContext, backend: Backend) -> None:
+    with ctx.db.read() as session:
+        stored = session.scalar(select(func.count()).select_from(seed.TOKENS)) or 0
+    seed.fill_access_tokens(backend.database_url, stored + 2500, chunk=1000)
+    with ctx.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(seed.TOKENS)) == stored + 2500
 
 
 def test_issue_rows_are_deterministic_and_spread_over_the_city() -> None:

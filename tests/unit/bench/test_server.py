@@ -41,6 +41,17 @@ def test_both_servers_are_started_as_in_production_on_loopback() -> None:
         assert argv[argv.index("--workers") + 1] == "3"
 
 
+def test_another_app_is_served_by_the_same_server_and_workers() -> None:
+    granian = server.server_argv("granian", 8123, 3, app="bench.ceiling:app")
+    uvicorn = server.server_argv("uvicorn", 8123, 3, app="bench.ceiling:app")
+    assert granian[1:5] == ["-m", "granian", "--interface", "asgi"]
+    assert uvicorn[1:3] == ["-m", "uvicorn"]
+    for argv in (granian, uvicorn):
+        assert argv[-1] == "bench.ceiling:app"
+        assert argv[argv.index("--workers") + 1] == "3"
+        assert argv[argv.index("--host") + 1] == "127.0.0.1"
+
+
 def test_an_unknown_server_is_refused() -> None:
     with pytest.raises(server.ServerError, match="unknown server 'gunicorn'"):
         server.server_argv("gunicorn", 1, 1)

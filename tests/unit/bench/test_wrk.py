@@ -102,6 +102,17 @@ def test_a_get_sends_no_body_and_counts_no_statuses_unless_asked() -> None:
     assert "count_statuses = false" in script
 
 
+def test_bodies_are_dealt_out_among_the_threads() -> None:
+    request = wrk.Request("/oauth/token", method="POST", body="b0", bodies=("b1", "b2", "b3"))
+    prelude = wrk.lua_script(request, count_statuses=True, threads=2).split("\n-- wrk hooks")[0]
+    assert 'bodies = {\n{"b1","b3"},\n{"b2"}\n}' in prelude
+    assert 'wrk.body = "b0"' in prelude
+    assert (
+        "bodies"
+        not in wrk.lua_script(wrk.Request("/x"), count_statuses=False).split("\n-- wrk hooks")[0]
+    )
+
+
 def test_command_bounds_threads_by_connections_and_sets_a_timeout() -> None:
     load = wrk.Load(connections=1, threads=4, duration_s=3, timeout_s=9)
     argv = wrk.command("/usr/bin/wrk", "http://127.0.0.1:1/x", Path("s.lua"), load)
