@@ -1,5 +1,5 @@
-"""``civicauth apps create|approve`` and ``civicauth tokens purge`` as an
-operator runs them, and the demo app ``civicauth demo`` seeds."""
+"""``civicauth apps create|approve|reject-change`` and ``civicauth tokens
+purge`` as an operator runs them, and the demo app ``civicauth demo`` seeds."""
 
 from __future__ import annotations
 
@@ -91,7 +91,10 @@ def test_the_console_script_runs(backend):
     assert "approve" in result.stdout
 
 
-@pytest.mark.parametrize("args", [["apps"], ["apps", "create"], ["apps", "approve"], ["tokens"]])
+@pytest.mark.parametrize(
+    "args",
+    [["apps"], ["apps", "create"], ["apps", "approve"], ["apps", "reject-change"], ["tokens"]],
+)
 def test_every_command_has_help(run, args):
     result = run(*args, "--help")
     assert result.returncode == 0
