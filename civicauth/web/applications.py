@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from civicauth.accounts.models import User
 from civicauth.clients import portal
 from civicauth.clients.models import Client
-from civicauth.clients.review import pending_changes
+from civicauth.clients.review import pending_changes, waits_for_review
 from civicauth.clients.services import is_pending, registration_errors, rotate_secret
 from civicauth.context import AppContext
 from civicauth.errors import NotFound, ValidationFailed
@@ -75,9 +75,17 @@ def _form_page(
     values: dict[str, Any],
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
+    *,
+    reviewed: bool = False,
 ) -> Template:
-    context = {"values": values, "errors": errors or {}, **choices()}
+    """The registration form, or with ``client`` its edit form; ``reviewed``:
+    say that an edit of the reviewed fields waits for an operator."""
+    context = {"values": values, "errors": errors or {}, "reviewed": reviewed, **choices()}
     return page("application_form.html", status, user=user, client=client, **context)
+
+
+def _edits_wait(ctx: AppContext, client: Client) -> bool:
+    return waits_for_review(client) and not ctx.settings.auto_approve_apps
 
 
 @get(HERE, sync_to_thread=True, include_in_schema=False)
@@ -138,7 +146,10 @@ def application_page(request: AnyRequest, ctx: AppContext, user: User, client_id
 
 @get(APP + "/edit", sync_to_thread=True, include_in_schema=False)
 def edit_application_page(ctx: AppContext, user: User, client_id: str) -> Template:
-    return _own_page(ctx, user, client_id, lambda c: _form_page(user, c, values_of(c)))
+    def render(client: Client) -> Template:
+        return _form_page(user, client, values_of(client), reviewed=_edits_wait(ctx, client))
+
+    return _own_page(ctx, user, client_id, render)
 
 
 @post(APP + "/edit", include_in_schema=False)
@@ -159,7 +170,8 @@ async def update_application(
         return not_found(user, "application")
     except ValidationFailed as exc:
         found = await to_thread.run_sync(_with_own, ctx, user, client_id, lambda _, c: c)
-        return _form_page(user, found, form.values, exc.errors, 422)
+        reviewed = _edits_wait(ctx, found)
+        return _form_page(user, found, form.values, exc.errors, 422, reviewed=reviewed)
     flash(request, _updated_message(name, waiting), category="success")
     return Redirect(f"{HERE}/{client_id}", status_code=303)
 

@@ -161,6 +161,8 @@ def test_an_approved_apps_edit_shows_old_and_new_while_it_waits(page, ctx, make_
 
     page.get_by_role("link", name="Edit").click()
     expect(page.get_by_label("Organization")).to_have_value("Other Org")
+    expect(page.locator("#review-notice")).to_contain_text("waits for an operator's review")
+    assert_accessible(page)
     page.goto(HERE)
     expect(page.get_by_role("row", name="Pothole Pal")).to_contain_text("Change waiting for review")
 

@@ -25,6 +25,7 @@ def test_an_edit_of_an_approved_app_applies_at_once(server, ctx, make_user):
     owner_id, email, password = make_user()
     app = register_app(ctx, server.url, owner_id=owner_id)
     page = signed_in(server, email, password)
+    assert 'id="review-notice"' not in page.get(f"{HERE}/{app.client_id}/edit").text
     form = {**FORM, "name": "Renamed", "redirect_uris": "https://renamed.example/cb"}
     answer = post_form(page, f"{HERE}/{app.client_id}/edit", form)
     assert answer.status_code == 303, answer.text[:500]

@@ -169,6 +169,7 @@ def test_a_second_edit_replaces_the_change_and_the_live_values_clear_it(server, 
     # The edit form offers the proposed values, to revise them.
     form = page.get(f"{HERE}/{app.client_id}/edit").text
     assert 'value="Second Org"' in form
+    assert 'id="review-notice"' in form  # the form says what waits
     shown = edit(page, app)  # everything as approved
     assert 'data-testid="pending-change"' not in shown.text
     client = stored(ctx, app)
@@ -178,6 +179,7 @@ def test_a_second_edit_replaces_the_change_and_the_live_values_clear_it(server, 
 
 def test_an_app_never_approved_takes_edits_directly(server, ctx, make_user):
     page, app = developer_and_app(server, ctx, make_user, status="pending")
+    assert 'id="review-notice"' not in page.get(f"{HERE}/{app.client_id}/edit").text
     shown = edit(page, app, name="Renamed", redirect_uris=NEW_URI)
     assert 'data-testid="pending-change"' not in shown.text
     assert "Renamed is updated." in shown.text
