@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -9,6 +10,8 @@ from civicauth.db import Base, utcnow
 
 # An application's review states; any other (rejected, suspended) is unusable.
 PENDING, APPROVED = "pending", "approved"
+# Approved once and approved again by reinstating it, without a new review.
+SUSPENDED = "suspended"
 
 
 class Client(Base):
@@ -35,6 +38,11 @@ class Client(Base):
     # "pending" until an operator approves; a pending app runs its flows only
     # for its own developer.
     status: Mapped[str] = mapped_column(String(16), default=APPROVED)
+    # An edit of the reviewed fields (clients/review.py) of an app that was
+    # approved: {field: value as stored above}, live only once an operator
+    # approves it. None when nothing waits.
+    pending_change: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    change_proposed_at: Mapped[datetime | None]
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

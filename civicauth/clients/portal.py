@@ -2,8 +2,9 @@
 only their own applications.
 
 Registration, validation (redirect URIs included) and secret rotation are
-those of ``clients/services.py``; this module adds ownership, review and the
-edits. Services never commit: the request edge owns the transaction.
+those of ``clients/services.py``, the review of edits that of
+``clients/review.py``; this module adds ownership and the developer's side.
+Services never commit: the request edge owns the transaction.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civicauth.clients.models import Client
+from civicauth.clients.review import propose_change
 from civicauth.clients.services import (
     APPROVED,
     PENDING,
     Registration,
-    apply_registration,
     find_client,
     register_client,
-    registration_errors,
 )
 from civicauth.errors import NotFound, ValidationFailed
 
@@ -62,15 +62,15 @@ def register_own_application(
     return register_client(session, reg, status=status, owner_id=owner_id)
 
 
-def update_application(session: Session, client: Client, reg: Registration) -> Client:
-    """Apply an edit; whether the app is public or confidential stays as
-    registered (it decides whether a secret exists). Raises ValidationFailed."""
+def update_application(
+    session: Session, client: Client, reg: Registration, *, auto_approve: bool
+) -> list[str]:
+    """Apply an edit, or keep it for review when the app was approved (see
+    ``review.propose_change``); whether the app is public or confidential
+    stays as registered (it decides whether a secret exists). Returns the
+    names of the fields waiting for review. Raises ValidationFailed."""
     reg = replace(reg, is_public=client.is_public)
-    if errors := registration_errors(reg):
-        raise ValidationFailed(errors)
-    apply_registration(client, reg)
-    session.flush()
-    return client
+    return propose_change(session, client, reg, auto_approve=auto_approve)
 
 
 def delete_application(session: Session, client: Client) -> None:

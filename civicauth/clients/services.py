@@ -1,4 +1,4 @@
-"""Registered applications: register, approve, rotate and verify secrets.
+"""Registered applications: validate, register, approve, rotate and verify secrets.
 
 Services never commit: the request edge (or the command) owns the transaction.
 Secrets are shown once, when made, and stored only as SHA-256 digests.
@@ -10,6 +10,7 @@ import hmac
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -156,14 +157,24 @@ def registration_errors(reg: Registration) -> dict[str, list[str]]:
     return {name: messages for name, messages in checks.items() if messages}
 
 
-def apply_registration(client: Client, reg: Registration) -> None:
-    """Write a valid registration's details onto ``client``, trimmed and
-    without repeats (whether it is public is set once, at registration)."""
-    for name in TEXT_FIELDS:
-        setattr(client, name, getattr(reg, name).strip())
-    client.redirect_uris = list(dict.fromkeys(reg.redirect_uris))
-    client.grant_types = " ".join(dict.fromkeys(reg.grant_types))
-    client.scopes = " ".join(scope_list(reg.scopes))
+def normalised_fields(reg: Registration) -> dict[str, Any]:
+    """A registration's details as the ``Client`` columns store them: trimmed
+    and without repeats (whether it is public is set once, at registration,
+    and is not among them). Raises ValidationFailed."""
+    if errors := registration_errors(reg):
+        raise ValidationFailed(errors)
+    return {
+        **{name: getattr(reg, name).strip() for name in TEXT_FIELDS},
+        "redirect_uris": list(dict.fromkeys(reg.redirect_uris)),
+        "grant_types": " ".join(dict.fromkeys(reg.grant_types)),
+        "scopes": " ".join(scope_list(reg.scopes)),
+    }
+
+
+def apply_fields(client: Client, fields: dict[str, Any]) -> None:
+    """Write column values (from ``normalised_fields``) onto ``client``."""
+    for name, value in fields.items():
+        setattr(client, name, value)
 
 
 def register_client(
@@ -171,8 +182,7 @@ def register_client(
 ) -> tuple[Client, str | None]:
     """Create an application; returns it and, for a confidential one, its
     secret (the only time the secret exists in clear). Raises ValidationFailed."""
-    if errors := registration_errors(reg):
-        raise ValidationFailed(errors)
+    fields = normalised_fields(reg)
     secret = None if reg.is_public else secrets.mint(secrets.Kind.CLIENT_SECRET)
     client = Client(
         client_id=secrets.new_client_id(),
@@ -181,7 +191,7 @@ def register_client(
         status=status,
         owner_id=owner_id,
     )
-    apply_registration(client, reg)
+    apply_fields(client, fields)
     session.add(client)
     session.flush()
     return client, secret

@@ -1,4 +1,5 @@
-"""``civicauth apps create|approve`` and ``civicauth tokens purge``, and the
+"""``civicauth apps create|show|approve|reject-change`` and ``civicauth
+tokens purge``, and the
 demo application that ``civicauth demo`` seeds. Registered with the CLI
 through its ``COMMAND_HOOKS`` and ``DEMO_HOOKS``."""
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import civicauth.models  # noqa: F401  (every table known, for foreign keys)
+from civicauth.clients import review
 from civicauth.clients import services as clients
 from civicauth.clients.models import Client
 from civicauth.clients.services import Registration
@@ -79,15 +81,57 @@ def cmd_apps_create(args: argparse.Namespace) -> int:
 
 def cmd_apps_approve(args: argparse.Namespace) -> int:
     with _transaction() as session:
-        client = clients.approve_client(session, args.client_id)
+        client = clients.get_client(session, args.client_id)
+        if client.pending_change:
+            changed = review.approve_change(session, client)
+            print(
+                f"approved the change of {', '.join(changed)} of {client.name} "
+                f"({client.organization}), client_id {client.client_id}: it is live"
+            )
+            return 0
+        clients.approve_client(session, args.client_id)
         print(f"approved {client.name} ({client.organization}), client_id {client.client_id}")
+        _print_contacts(client)
+    return 0
+
+
+def _print_contacts(client: Client) -> None:
+    print(
+        f"technical contact: {client.technical_contact_name} "
+        f"<{client.technical_contact_email}>, {client.technical_contact_phone}"
+    )
+    print(
+        f"administrative contact: {client.admin_contact_name} "
+        f"<{client.admin_contact_email}>, {client.admin_contact_phone}"
+    )
+
+
+def cmd_apps_show(args: argparse.Namespace) -> int:
+    with _transaction() as session:
+        client = clients.get_client(session, args.client_id)
+        kind = "public" if client.is_public else "confidential"
+        print(f"{client.name} ({client.organization}), client_id {client.client_id}")
+        print(f"status: {client.status}, {kind}")
+        print(f"redirect_uris: {' '.join(client.redirect_uris)}")
+        print(f"grant_types: {client.grant_types}")
+        print(f"scopes: {client.scopes}")
+        _print_contacts(client)
+        if changes := review.pending_changes(client):
+            proposed = client.change_proposed_at
+            when = f", proposed {proposed:%Y-%m-%d %H:%M} UTC" if proposed else ""
+            print(f"change waiting for review{when}:")
+            for change in changes:
+                print(f"  {change.field}: {' '.join(change.live)} -> {' '.join(change.proposed)}")
+    return 0
+
+
+def cmd_apps_reject_change(args: argparse.Namespace) -> int:
+    with _transaction() as session:
+        client = clients.get_client(session, args.client_id)
+        dropped = review.reject_change(session, client)
         print(
-            f"technical contact: {client.technical_contact_name} "
-            f"<{client.technical_contact_email}>, {client.technical_contact_phone}"
-        )
-        print(
-            f"administrative contact: {client.admin_contact_name} "
-            f"<{client.admin_contact_email}>, {client.admin_contact_phone}"
+            f"rejected the change of {', '.join(dropped)} of {client.name} "
+            f"({client.organization}), client_id {client.client_id}: the approved version stays"
         )
     return 0
 
@@ -128,9 +172,20 @@ def register(commands: Any) -> None:
         dest="apps_command", required=True, metavar="COMMAND"
     )
     _add_apps_create(apps)
-    approve = apps.add_parser("approve", help="approve an application registered on the portal")
+    approve = apps.add_parser(
+        "approve",
+        help="approve an application registered on the portal, or the change waiting on one",
+    )
     approve.add_argument("client_id")
     approve.set_defaults(func=cmd_apps_approve)
+    show = apps.add_parser("show", help="an application's details and any change waiting")
+    show.add_argument("client_id")
+    show.set_defaults(func=cmd_apps_show)
+    reject_change = apps.add_parser(
+        "reject-change", help="drop the change waiting for review on an approved application"
+    )
+    reject_change.add_argument("client_id")
+    reject_change.set_defaults(func=cmd_apps_reject_change)
 
     tokens = commands.add_parser("tokens", help="OAuth tokens").add_subparsers(
         dest="tokens_command", required=True, metavar="COMMAND"

@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Request
 
 from civicauth.clients.models import Client
+from civicauth.clients.review import proposed_values
 from civicauth.clients.scopes import SCOPES, scope_list
 from civicauth.clients.services import (
     DEFAULT_GRANT_TYPES,
@@ -72,13 +73,18 @@ def blank_values() -> dict[str, Any]:
 
 
 def values_of(client: Client) -> dict[str, Any]:
-    """The form filled with an application as registered."""
-    return {
+    """The form filled with an application as its developer last edited it:
+    a change waiting for review shows as proposed, so it can be revised."""
+    proposed = {
         **{name: getattr(client, name) for name in TEXT_FIELDS},
-        "redirect_uris": "\n".join(client.redirect_uris),
+        **proposed_values(client),
+    }
+    return {
+        **{name: proposed[name] for name in TEXT_FIELDS},
+        "redirect_uris": "\n".join(proposed["redirect_uris"]),
         "client_type": "public" if client.is_public else "confidential",
-        "grant_types": client.grant_types.split(),
-        "scopes": scope_list(client.scopes),
+        "grant_types": proposed["grant_types"].split(),
+        "scopes": scope_list(proposed["scopes"]),
     }
 
 

@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 from civicauth.accounts.models import User
 from civicauth.clients import portal
 from civicauth.clients.models import Client
+from civicauth.clients.review import pending_changes, waits_for_review
 from civicauth.clients.services import is_pending, registration_errors, rotate_secret
 from civicauth.context import AppContext
 from civicauth.errors import NotFound, ValidationFailed
@@ -36,6 +37,14 @@ AnyRequest = Request[Any, Any, Any]
 HERE = "/oauth/applications"
 APP = HERE + "/{client_id:str}"
 T = TypeVar("T")
+# The reviewed fields (clients/review.py) as the form labels them.
+FIELD_LABELS = {
+    "name": "Application name",
+    "organization": "Organization",
+    "redirect_uris": "Callback URLs",
+    "grant_types": "Grant types",
+    "scopes": "Scopes",
+}
 
 
 def _secret_label(client_id: str) -> str:
@@ -66,9 +75,17 @@ def _form_page(
     values: dict[str, Any],
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
+    *,
+    reviewed: bool = False,
 ) -> Template:
-    context = {"values": values, "errors": errors or {}, **choices()}
+    """The registration form, or with ``client`` its edit form; ``reviewed``:
+    say that an edit of the reviewed fields waits for an operator."""
+    context = {"values": values, "errors": errors or {}, "reviewed": reviewed, **choices()}
     return page("application_form.html", status, user=user, client=client, **context)
+
+
+def _edits_wait(ctx: AppContext, client: Client) -> bool:
+    return waits_for_review(client) and not ctx.settings.auto_approve_apps
 
 
 @get(HERE, sync_to_thread=True, include_in_schema=False)
@@ -116,6 +133,8 @@ def application_page(request: AnyRequest, ctx: AppContext, user: User, client_id
             user=user,
             client=client,
             pending=is_pending(client),
+            changes=pending_changes(client),
+            field_labels=FIELD_LABELS,
             secret=take_revealed(request, _secret_label(client.client_id)),
             implicit_warning=GRANT_HINTS["implicit"],
             authorize_url=ctx.settings.issuer + "/oauth/authorize",
@@ -127,7 +146,10 @@ def application_page(request: AnyRequest, ctx: AppContext, user: User, client_id
 
 @get(APP + "/edit", sync_to_thread=True, include_in_schema=False)
 def edit_application_page(ctx: AppContext, user: User, client_id: str) -> Template:
-    return _own_page(ctx, user, client_id, lambda c: _form_page(user, c, values_of(c)))
+    def render(client: Client) -> Template:
+        return _form_page(user, client, values_of(client), reviewed=_edits_wait(ctx, client))
+
+    return _own_page(ctx, user, client_id, render)
 
 
 @post(APP + "/edit", include_in_schema=False)
@@ -136,18 +158,33 @@ async def update_application(
 ) -> Template | Redirect:
     form = await read_application_form(request)
 
-    def update(session: Any, client: Client) -> Client:
-        return portal.update_application(session, client, form.registration)
+    def update(session: Any, client: Client) -> tuple[str, list[str]]:
+        waiting = portal.update_application(
+            session, client, form.registration, auto_approve=ctx.settings.auto_approve_apps
+        )
+        return client.name, waiting
 
     try:
-        client = await to_thread.run_sync(_with_own, ctx, user, client_id, update)
+        name, waiting = await to_thread.run_sync(_with_own, ctx, user, client_id, update)
     except NotFound:
         return not_found(user, "application")
     except ValidationFailed as exc:
         found = await to_thread.run_sync(_with_own, ctx, user, client_id, lambda _, c: c)
-        return _form_page(user, found, form.values, exc.errors, 422)
-    flash(request, f"{client.name} is updated.", category="success")
-    return Redirect(f"{HERE}/{client.client_id}", status_code=303)
+        reviewed = _edits_wait(ctx, found)
+        return _form_page(user, found, form.values, exc.errors, 422, reviewed=reviewed)
+    flash(request, _updated_message(name, waiting), category="success")
+    return Redirect(f"{HERE}/{client_id}", status_code=303)
+
+
+def _updated_message(name: str, waiting: list[str]) -> str:
+    if not waiting:
+        return f"{name} is updated."
+    labels = (FIELD_LABELS[field] for field in waiting)
+    fields = ", ".join(label[0].lower() + label[1:] for label in labels)
+    return (
+        f"{name} is updated. The change to {fields} waits for an operator's review; "
+        "until then the approved version stays live."
+    )
 
 
 @post(APP + "/secret", include_in_schema=False)

@@ -1,5 +1,6 @@
 """The developer portal in real Chromium: register, see the secret once,
-rotate it, edit, delete; invalid callback URLs; other users' apps are 404."""
+rotate it, edit, delete; an approved app's edit waits for review; invalid
+callback URLs; other users' apps are 404."""
 
 from __future__ import annotations
 
@@ -112,7 +113,8 @@ def test_public_app_with_implicit_gets_a_warning_and_no_secret(page, make_user):
 
 def test_edit_then_delete_ends_its_tokens(page, server, ctx, make_user):
     user_id, email, password = make_user()
-    app = register_app(ctx, owner_id=user_id, name="Old Name")
+    # Not yet approved, so the edit applies at once.
+    app = register_app(ctx, owner_id=user_id, name="Old Name", status="pending")
     access, _ = issue_tokens(ctx, user_id, app.pk)
     sign_in(page, email, password, f"{HERE}/{app.client_id}")
     page.get_by_role("link", name="Edit").click()
@@ -132,6 +134,37 @@ def test_edit_then_delete_ends_its_tokens(page, server, ctx, make_user):
     expect(page.get_by_text("New Name is deleted")).to_be_visible()
     headers = {"Authorization": f"Bearer {access}"}
     assert httpx.get(f"{server.url}/api/v2/profile", headers=headers).status_code == 401
+
+
+def test_an_approved_apps_edit_shows_old_and_new_while_it_waits(page, ctx, make_user):
+    user_id, email, password = make_user()
+    app = register_app(ctx, owner_id=user_id)
+    sign_in(page, email, password, f"{HERE}/{app.client_id}/edit")
+    page.get_by_label("Organization").fill("Other Org")
+    page.get_by_label("Callback URLs").fill("https://other.example/cb")
+    page.get_by_label("Technical contact email").fill("new-tech@example.com")
+    page.get_by_role("button", name="Save changes").click()
+
+    expect(page.get_by_text("The change to organization, callback URLs waits")).to_be_visible()
+    change = page.get_by_test_id("pending-change")
+    expect(change.get_by_role("heading", name="Change waiting for review")).to_be_visible()
+    uris = change.get_by_role("row", name="Callback URLs")
+    expect(uris.get_by_role("cell").nth(0)).to_have_text(app.redirect_uri)
+    expect(uris.get_by_role("cell").nth(1)).to_have_text("https://other.example/cb")
+    expect(change.get_by_role("row", name="Organization")).to_contain_text("Other Org")
+    expect(change.get_by_role("row")).to_have_count(3)  # the heading row and two changes
+    # The contact applied at once; the live organization is still shown.
+    expect(page.get_by_text("new-tech@example.com")).to_be_visible()
+    expect(page.locator("dl.facts")).to_contain_text("Civic Apps Ltd")
+    assert_accessible(page)
+    screenshot(page, "application-change-pending")
+
+    page.get_by_role("link", name="Edit").click()
+    expect(page.get_by_label("Organization")).to_have_value("Other Org")
+    expect(page.locator("#review-notice")).to_contain_text("waits for an operator's review")
+    assert_accessible(page)
+    page.goto(HERE)
+    expect(page.get_by_role("row", name="Pothole Pal")).to_contain_text("Change waiting for review")
 
 
 def test_another_users_application_is_not_found(page, ctx, make_user):

@@ -1,5 +1,5 @@
-"""``civicauth apps create|approve`` and ``civicauth tokens purge`` as an
-operator runs them, and the demo app ``civicauth demo`` seeds."""
+"""``civicauth apps create|show|approve|reject-change`` and ``civicauth
+tokens purge`` as an operator runs them, and the demo app ``civicauth demo`` seeds."""
 
 from __future__ import annotations
 
@@ -14,14 +14,15 @@ import pytest
 from sqlalchemy import func, select
 
 from civicauth.cli import main
+from civicauth.clients import review
 from civicauth.clients.models import Client
-from civicauth.clients.services import verify_secret
+from civicauth.clients.services import Registration, verify_secret
 from civicauth.db import utcnow
 from civicauth.tokens import secrets
 from civicauth.tokens.codes import store_code
 from civicauth.tokens.models import AuthorizationCode, OAuthToken
 from civicauth.tokens.oauth_tokens import NewToken, new_grant_id, store_token
-from tests.functional.oauth_support import register_app
+from tests.functional.oauth_support import APP_DETAILS, register_app
 from tests.support import settings_env
 
 APP = [
@@ -46,6 +47,8 @@ APP = [
     "--redirect-uri",
     "https://app.example.com/callback",
 ]
+
+NEW = "https://other.example/cb"
 
 
 @dataclass
@@ -91,7 +94,17 @@ def test_the_console_script_runs(backend):
     assert "approve" in result.stdout
 
 
-@pytest.mark.parametrize("args", [["apps"], ["apps", "create"], ["apps", "approve"], ["tokens"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["apps"],
+        ["apps", "create"],
+        ["apps", "show"],
+        ["apps", "approve"],
+        ["apps", "reject-change"],
+        ["tokens"],
+    ],
+)
 def test_every_command_has_help(run, args):
     result = run(*args, "--help")
     assert result.returncode == 0
@@ -165,6 +178,26 @@ def test_apps_approve_prints_the_contacts(run, ctx):
     with ctx.db.read() as session:
         assert session.get(Client, app.pk).status == "approved"
     assert "no-such-app" in one_line_error(run("apps", "approve", "no-such-app"))
+
+
+def test_apps_show_names_the_change_waiting_for_review(run, ctx):
+    app = register_app(ctx)
+    plain = run("apps", "show", app.client_id)
+    assert plain.returncode == 0, plain.stderr
+    assert "status: approved, confidential" in plain.stdout
+    assert "Tess Tech <tech@example.com>" in plain.stdout
+    assert "change waiting" not in plain.stdout
+    with ctx.db.transaction() as session:
+        client = session.get(Client, app.pk)
+        edit = Registration(**{**APP_DETAILS, "organization": "Other Org"}, redirect_uris=[NEW])
+        review.propose_change(session, client, edit)
+    shown = run("apps", "show", app.client_id)
+    assert shown.returncode == 0, shown.stderr
+    assert "change waiting for review, proposed " in shown.stdout
+    assert "  organization: Civic Apps Ltd -> Other Org\n" in shown.stdout
+    assert f"  redirect_uris: {app.redirect_uri} -> {NEW}\n" in shown.stdout
+    assert "no-such-app" in one_line_error(run("apps", "show", "no-such-app"))
+    assert "no-such-app" in one_line_error(run("apps", "reject-change", "no-such-app"))
 
 
 def test_tokens_purge_removes_only_dead_tokens_and_codes(run, ctx, make_user):

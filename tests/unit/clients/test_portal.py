@@ -55,12 +55,14 @@ def test_edit_validates_and_keeps_the_type(ctx, make_user):
     with ctx.db.transaction() as session:
         mine = portal.own_application(session, owner, client.client_id)
         with pytest.raises(ValidationFailed) as caught:
-            portal.update_application(session, mine, registration(redirect_uris=["ftp://x/cb"]))
+            portal.update_application(
+                session, mine, registration(redirect_uris=["ftp://x/cb"]), auto_approve=False
+            )
         assert set(caught.value.errors) == {"redirect_uris"}
         changed = registration(
             name=" Renamed ", is_public=True, redirect_uris=["https://a.example/cb"] * 2
         )
-        portal.update_application(session, mine, changed)
+        portal.update_application(session, mine, changed, auto_approve=False)
     with ctx.db.read() as session:
         stored = portal.own_application(session, owner, client.client_id)
     assert (stored.name, stored.is_public) == ("Renamed", False)
