@@ -139,7 +139,7 @@ def issue_access_token(session: Any, email: str) -> str:
     )
     session.add(client)
     session.flush()
-    token = secrets.mint(secrets.Kind.ACCESS)
+    token, now = secrets.mint(secrets.Kind.ACCESS), utcnow()
     session.add(
         OAuthToken(
             access_token_digest=secrets.digest(token),
@@ -147,7 +147,9 @@ def issue_access_token(session: Any, email: str) -> str:
             user_id=user_id,
             grant_id=str(uuid.uuid4()),
             scope="public write",
-            expires_at=utcnow() + timedelta(days=1),  # outlives any run
+            issued_at=now,
+            grant_issued_at=now,
+            expires_at=now + timedelta(days=1),  # outlives any run
         )
     )
     return token
