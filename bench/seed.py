@@ -174,6 +174,7 @@ def _token_row(app: BearerApp, access: str, refresh: str | None = None) -> dict[
         "grant_id": str(uuid.uuid4()),
         "scope": "public write",
         "issued_at": now,
+        "grant_issued_at": now,
         "expires_at": now + LIFETIME,
     }
 

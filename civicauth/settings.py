@@ -11,7 +11,14 @@ from typing import Annotated, Literal
 from urllib.parse import parse_qs
 
 from limits import parse_many
-from pydantic import AnyUrl, Field, UrlConstraints, ValidationError, field_validator
+from pydantic import (
+    AnyUrl,
+    Field,
+    UrlConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from civicauth.errors import CivicAuthError
@@ -33,6 +40,11 @@ class Settings(BaseSettings):
     access_token_ttl: int = Field(7200, gt=0)
     auth_code_ttl: int = Field(600, gt=0)
     refresh_grace_seconds: int = Field(0, ge=0)
+    # RFC 9700 §4.14.2: a refresh token dies unused after the idle lifetime
+    # (rotation makes "since issued" mean "since the chain was last used"),
+    # and the whole chain dies the absolute lifetime after the grant's first token.
+    refresh_token_idle_ttl: int = Field(30 * 24 * 3600, gt=0)
+    refresh_token_max_ttl: int = Field(365 * 24 * 3600, gt=0)
     # RFC 6749 §2.3.1: secrets in the token request's query string, which the
     # SeeClickFix docs show: accepted with a Warning header, or refused.
     token_params_in_query: Literal["accept", "refuse"] = "accept"
@@ -92,6 +104,17 @@ class Settings(BaseSettings):
     @classmethod
     def _valid_limit(cls, value: str) -> str:
         parse_many(value)
+        return value
+
+    @field_validator("refresh_token_max_ttl")
+    @classmethod
+    def _max_not_below_idle(cls, value: int, info: ValidationInfo) -> int:
+        idle = info.data.get("refresh_token_idle_ttl")  # absent when it was refused
+        if idle is not None and value < idle:
+            raise ValueError(
+                f"must be at least CIVICAUTH_REFRESH_TOKEN_IDLE_TTL ({idle} s): "
+                "an idle lifetime longer than the absolute one would never apply"
+            )
         return value
 
     @field_validator("forwarded_allow_ips")

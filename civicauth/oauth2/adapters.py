@@ -12,6 +12,7 @@ from civicauth.clients.scopes import DEFAULT_SCOPE, scope_list
 from civicauth.db import utcnow
 from civicauth.tokens import oauth_tokens
 from civicauth.tokens.models import AuthorizationCode, OAuthToken
+from civicauth.tokens.oauth_tokens import RefreshLifetimes
 
 # RFC 6749 §3.1.1 response_type -> the grant type an app must be registered for.
 RESPONSE_TYPE_GRANTS = {"code": "authorization_code", "token": "implicit"}
@@ -95,11 +96,17 @@ class CodeAdapter:
 
 
 class TokenAdapter:
-    """An OAuth token row, as presented by its access or its refresh token."""
+    """An OAuth token row, as presented by its access or its refresh token
+    (which needs the refresh lifetimes to tell whether it has expired)."""
 
-    def __init__(self, row: OAuthToken, *, as_refresh: bool) -> None:
+    def __init__(
+        self, row: OAuthToken, *, as_refresh: bool, lifetimes: RefreshLifetimes | None = None
+    ) -> None:
+        if as_refresh and lifetimes is None:
+            raise TypeError("a refresh token's adapter needs the refresh lifetimes")
         self.row = row
         self.as_refresh = as_refresh
+        self.lifetimes = lifetimes
 
     def check_client(self, client: ClientAdapter) -> bool:
         return self.row.client_pk == client.pk
@@ -107,16 +114,24 @@ class TokenAdapter:
     def get_scope(self) -> str:
         return self.row.scope
 
+    def get_expires_at(self) -> int:
+        """When the token presented expires (seconds since the epoch)."""
+        if self.lifetimes is not None and self.as_refresh:
+            return int(oauth_tokens.refresh_expires_at(self.row, self.lifetimes).timestamp())
+        return int(self.row.expires_at.timestamp())
+
     def get_expires_in(self) -> int:
         return max(0, int((self.row.expires_at - utcnow()).total_seconds()))
 
     def is_expired(self) -> bool:
-        # Refresh tokens do not expire; they rotate or are revoked.
-        return not self.as_refresh and self.row.expires_at <= utcnow()
+        if self.lifetimes is not None and self.as_refresh:
+            return oauth_tokens.refresh_expiry(self.row, self.lifetimes) is not None
+        return self.row.expires_at <= utcnow()
 
     def is_revoked(self) -> bool:
+        """Revoked, or, for a refresh token, already exchanged."""
         if self.as_refresh:
-            return not oauth_tokens.refresh_is_active(self.row)
+            return oauth_tokens.refresh_is_spent(self.row)
         return self.row.revoked_at is not None
 
     def get_user(self) -> ResourceOwner | None:

@@ -22,18 +22,18 @@ from civicauth.clients.models import Client
 from civicauth.clients.services import Registration
 from civicauth.db import Database
 from civicauth.oauth2.metadata import AUTHORIZE_PATH, DEMO_CALLBACK_PATH, TOKEN_PATH
-from civicauth.settings import load_settings
+from civicauth.settings import Settings, load_settings
 from civicauth.tokens.codes import purge_codes
-from civicauth.tokens.oauth_tokens import purge_tokens
+from civicauth.tokens.oauth_tokens import RefreshLifetimes, purge_tokens
 
 DEMO_APP_NAME = "civicauth demo app"
 DEMO_ORGANIZATION = "civicauth"
 
 
 @contextmanager
-def _transaction() -> Iterator[Session]:
+def _transaction(settings: Settings | None = None) -> Iterator[Session]:
     """One transaction on the configured database, for one command."""
-    db = Database(load_settings().database_url)
+    db = Database((settings or load_settings()).database_url)
     try:
         with db.transaction() as session:
             yield session
@@ -137,10 +137,14 @@ def cmd_apps_reject_change(args: argparse.Namespace) -> int:
 
 
 def cmd_tokens_purge(args: argparse.Namespace) -> int:
-    with _transaction() as session:
-        tokens = purge_tokens(session)
+    settings = load_settings()
+    with _transaction(settings) as session:
+        tokens = purge_tokens(session, RefreshLifetimes.from_settings(settings))
         codes = purge_codes(session)
-    print(f"purged {tokens} tokens and {codes} authorization codes")
+    print(
+        f"purged {tokens.tokens} tokens ({tokens.expired_refresh} with an expired refresh token) "
+        f"and {codes} authorization codes"
+    )
     return 0
 
 
@@ -190,7 +194,10 @@ def register(commands: Any) -> None:
     tokens = commands.add_parser("tokens", help="OAuth tokens").add_subparsers(
         dest="tokens_command", required=True, metavar="COMMAND"
     )
-    purge = tokens.add_parser("purge", help="delete expired and revoked tokens and codes")
+    purge = tokens.add_parser(
+        "purge",
+        help="delete expired and revoked tokens (expired refresh tokens too) and codes",
+    )
     purge.set_defaults(func=cmd_tokens_purge)
 
 

@@ -23,7 +23,10 @@ def find_token(server: RequestStore, token: str) -> TokenAdapter | None:
         row = oauth_tokens.find_by_refresh_token(server.session, token)
     else:
         return None
-    return TokenAdapter(row, as_refresh=kind is secrets.Kind.REFRESH) if row else None
+    if row is None:
+        return None
+    lifetimes = server.config.refresh_lifetimes
+    return TokenAdapter(row, as_refresh=kind is secrets.Kind.REFRESH, lifetimes=lifetimes)
 
 
 def require_token(request: Any) -> None:
@@ -78,8 +81,11 @@ class IntrospectionEndpoint(_Introspection):
             "iat": int(row.issued_at.timestamp()),
             "iss": self.server.config.issuer,
         }
+        # RFC 7662 §2.2: exp is when the token presented expires; for a
+        # refresh token, the sooner of its idle and its grant's absolute end.
+        payload["exp"] = token.get_expires_at()
         if not token.as_refresh:
-            payload.update(token_type="Bearer", exp=int(row.expires_at.timestamp()))
+            payload["token_type"] = "Bearer"
         if row.user_id is not None:
             payload["sub"] = str(row.user_id)
         return payload

@@ -16,6 +16,7 @@ from authlib.oauth2.rfc6749 import (
 from civicauth.oauth2.adapters import ClientAdapter, CodeAdapter, ResourceOwner, TokenAdapter
 from civicauth.oauth2.request_store import RequestStore
 from civicauth.tokens import codes, oauth_tokens, secrets
+from civicauth.tokens.models import OAuthToken
 from civicauth.tokens.oauth_tokens import Rotation
 
 SECRET = ["client_secret_basic", "client_secret_post"]
@@ -29,6 +30,15 @@ def require_usable(client: ClientAdapter, user_id: int | None) -> None:
     if not client.usable_by(user_id):
         why = "is awaiting review" if client.awaiting_review else "may not be used"
         raise UnauthorizedClientError(f"The application {why}.")
+
+
+def refuse_expired(row: OAuthToken, lifetimes: oauth_tokens.RefreshLifetimes) -> None:
+    """Refuse a refresh token that expired before it was exchanged (RFC 6749
+    §5.2 invalid_grant), changing nothing. One already exchanged goes on to
+    reuse detection instead, expired or not: its reuse may be a theft, and
+    ends the grant."""
+    if row.refresh_rotated_at is None and (why := oauth_tokens.refresh_expiry(row, lifetimes)):
+        raise InvalidGrantError(why.describe(lifetimes))
 
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
@@ -96,7 +106,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     revokes the whole grant, except within the grace window, where the
     second of two concurrent refreshes gets the same new pair: the pair is
     derived from the old refresh token and the server key, so nothing in
-    clear is stored to make that possible."""
+    clear is stored to make that possible. A refresh token not exchanged
+    within the idle lifetime, or once its grant is past the absolute
+    lifetime, is refused and nothing changes."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = SECRET_OR_PUBLIC
     INCLUDE_NEW_REFRESH_TOKEN = True
@@ -106,7 +118,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         row = oauth_tokens.find_by_refresh_token(self.server.session, refresh_token)
         if row is None or row.revoked_at is not None:
             return None
-        return TokenAdapter(row, as_refresh=True)
+        return TokenAdapter(row, as_refresh=True, lifetimes=self.server.config.refresh_lifetimes)
 
     def authenticate_user(self, refresh_token: TokenAdapter) -> ResourceOwner | None:
         return refresh_token.get_user()
@@ -114,6 +126,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def validate_token_request(self) -> None:
         super().validate_token_request()
         presented: TokenAdapter = self.request.refresh_token
+        refuse_expired(presented.row, self.server.config.refresh_lifetimes)
         require_usable(self.request.client, presented.row.user_id)
         # RFC 6749 §6: the scope asked for, or the grant's; never more than
         # the app may have now (its registration may have lost a scope).
@@ -148,7 +161,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         # The pair handed out again must be the live one the first refresh made.
         if (
             child is None
-            or not oauth_tokens.refresh_is_active(child)
+            or not oauth_tokens.refresh_is_active(child, self.server.config.refresh_lifetimes)
             or child.access_token_digest != secrets.digest(token["access_token"])
         ):
             self._end_grant(presented)

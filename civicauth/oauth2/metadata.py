@@ -12,6 +12,8 @@ REVOKE_PATH = "/oauth/revoke"
 INTROSPECT_PATH = "/oauth/introspect"
 TOKEN_INFO_PATH = "/oauth/token/info"
 METADATA_PATH = "/.well-known/oauth-authorization-server"
+# The interactive API documentation (OpenAPI), which states token lifetimes.
+DOCS_PATH = "/docs"
 # Where the demo app (``civicauth demo``) is sent back: a page showing what arrived.
 DEMO_CALLBACK_PATH = "/oauth/demo/callback"
 
@@ -39,4 +41,7 @@ def server_metadata(issuer: str) -> dict[str, Any]:
         "introspection_endpoint_auth_methods_supported": auth_methods[:2],
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": True,
+        # RFC 8414 §2 has no field for token lifetimes; the documentation it
+        # points to states them (the token endpoint's description).
+        "service_documentation": issuer + DOCS_PATH,
     }

@@ -18,6 +18,7 @@ from civicauth.clients.models import Client
 from civicauth.oauth2.adapters import ClientAdapter
 from civicauth.settings import Settings
 from civicauth.tokens import secrets
+from civicauth.tokens.oauth_tokens import RefreshLifetimes
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class ServerConfig:
     access_token_ttl: int
     auth_code_ttl: int
     refresh_grace_seconds: int
+    refresh_lifetimes: RefreshLifetimes
     key: bytes  # derives the pair a refresh token rotates into
     token_params_in_query: str = "accept"  # or "refuse" (oauth2/query_params.py)
 
@@ -36,6 +38,7 @@ class ServerConfig:
             access_token_ttl=settings.access_token_ttl,
             auth_code_ttl=settings.auth_code_ttl,
             refresh_grace_seconds=settings.refresh_grace_seconds,
+            refresh_lifetimes=RefreshLifetimes.from_settings(settings),
             token_params_in_query=settings.token_params_in_query,
             key=secrets.keyed_digest(
                 settings.resolved_secret_key().encode(), "refresh-rotation"

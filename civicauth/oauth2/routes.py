@@ -15,6 +15,7 @@ from anyio import to_thread
 from litestar import Request, Response, Router, get, post
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
+from litestar.handlers import HTTPRouteHandler
 
 from civicauth.oauth2 import query_params
 from civicauth.oauth2.inputs import MalformedRequest, OAuthInput, read_input
@@ -26,6 +27,7 @@ from civicauth.oauth2.metadata import (
     server_metadata,
 )
 from civicauth.oauth2.provider import Provider
+from civicauth.oauth2.request_store import ServerConfig
 from civicauth.oauth2.responses import NO_STORE, OAuthResponse, json_error
 
 AnyRequest = Request[Any, Any, Any]
@@ -57,10 +59,37 @@ async def _answer(
     return to_http(answer)
 
 
-@post(TOKEN_PATH, request_max_body_size=MAX_BODY, status_code=200, summary="Token endpoint")
 async def token(request: AnyRequest, oauth2: Provider) -> Response[Any]:
     """RFC 6749 §3.2: authorization_code, refresh_token and client_credentials."""
     return await _answer(request, oauth2, oauth2.token_response)
+
+
+def token_lifetimes(config: ServerConfig) -> str:
+    """The token endpoint's description in the OpenAPI document: the
+    lifetimes this deployment gives its tokens, which RFC 8414 metadata has
+    no field for (its service_documentation points here)."""
+    lifetimes = config.refresh_lifetimes
+    idle, absolute = (int(t.total_seconds()) for t in (lifetimes.idle, lifetimes.absolute))
+    return (
+        "RFC 6749 §3.2: grant types authorization_code, refresh_token and client_credentials. "
+        f"Access tokens live {config.access_token_ttl} seconds (`expires_in`). "
+        "Refresh tokens rotate: each use returns a new refresh token and retires the old one. "
+        f"A refresh token not used within {idle} seconds of being issued expires, and every "
+        f"refresh token of a grant expires {absolute} seconds after the grant's first token "
+        "was issued, however often it was refreshed (RFC 9700 §4.14.2). An expired refresh "
+        "token is answered `400 invalid_grant` with an `error_description` saying which "
+        "lifetime ended; the user must then authorize the application again."
+    )
+
+
+def token_route(config: ServerConfig) -> HTTPRouteHandler:
+    return post(
+        TOKEN_PATH,
+        request_max_body_size=MAX_BODY,
+        status_code=200,
+        summary="Token endpoint",
+        description=token_lifetimes(config),
+    )(token)
 
 
 @post(REVOKE_PATH, request_max_body_size=MAX_BODY, status_code=200, summary="Revoke a token")
@@ -95,7 +124,7 @@ def http_error(_: AnyRequest, exc: HTTPException) -> Response[Any]:
 def oauth2_router(provider: Provider) -> Router:
     return Router(
         "/",
-        route_handlers=[token, revoke, introspect, metadata],
+        route_handlers=[token_route(provider.config), revoke, introspect, metadata],
         dependencies={"oauth2": Provide(lambda: provider, use_cache=True, sync_to_thread=False)},
         exception_handlers={HTTPException: http_error},
         tags=["OAuth 2.0"],

@@ -62,6 +62,8 @@ class CivicAuthorizationServer(RequestStore, AuthorizationServer):
             grant_id=parent.row.grant_id if parent else oauth_tokens.new_grant_id(),
             code_id=code.row.id if code else None,
             parent_id=parent.row.id if parent else None,
+            # The absolute lifetime is carried across rotations.
+            grant_issued_at=parent.row.grant_issued_at if parent else None,
         )
         oauth_tokens.store_token(self.session, new)
         how = request.payload.grant_type or "implicit"

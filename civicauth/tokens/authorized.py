@@ -21,6 +21,7 @@ from civicauth.db import utcnow
 from civicauth.errors import NotFound
 from civicauth.tokens.authorizations import authorized_clients_for, revoke_authorization
 from civicauth.tokens.models import OAuthToken
+from civicauth.tokens.oauth_tokens import RefreshLifetimes, refresh_expired_clause
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,19 @@ def _entry(client: Client, scopes: set[str], since: datetime) -> AuthorizedApp:
     )
 
 
-def _live_tokens(session: Session, user_id: int) -> list[tuple[Client, OAuthToken]]:
+def _live_tokens(
+    session: Session, user_id: int, lifetimes: RefreshLifetimes
+) -> list[tuple[Client, OAuthToken]]:
     """Tokens the user's apps can still use: an unexpired access token, or a
-    refresh token not yet exchanged (RFC 6749 §6), and not revoked."""
+    refresh token not yet exchanged (RFC 6749 §6) nor expired, and not revoked."""
+    now = utcnow()
     usable = or_(
-        OAuthToken.expires_at > utcnow(),
-        and_(OAuthToken.refresh_token_digest.is_not(None), OAuthToken.refresh_rotated_at.is_(None)),
+        OAuthToken.expires_at > now,
+        and_(
+            OAuthToken.refresh_token_digest.is_not(None),
+            OAuthToken.refresh_rotated_at.is_(None),
+            ~refresh_expired_clause(lifetimes, now),
+        ),
     )
     rows = session.execute(
         select(Client, OAuthToken)
@@ -58,13 +66,15 @@ def _live_tokens(session: Session, user_id: int) -> list[tuple[Client, OAuthToke
     return [(client, token) for client, token in rows.tuples()]
 
 
-def authorized_applications(session: Session, user_id: int) -> list[AuthorizedApp]:
+def authorized_applications(
+    session: Session, user_id: int, lifetimes: RefreshLifetimes
+) -> list[AuthorizedApp]:
     """The apps that can act for this user, with every scope they hold and
     the date they were first authorized, by name."""
     apps: dict[int, AuthorizedApp] = {}
     for client, consent in authorized_clients_for(session, user_id):
         apps[client.id] = _entry(client, set(scope_list(consent.scope)), consent.created_at)
-    for client, token in _live_tokens(session, user_id):
+    for client, token in _live_tokens(session, user_id, lifetimes):
         found = apps.get(client.id) or _entry(client, set(), token.issued_at)
         apps[client.id] = replace(
             found,
@@ -74,17 +84,21 @@ def authorized_applications(session: Session, user_id: int) -> list[AuthorizedAp
     return sorted(apps.values(), key=lambda app: (app.name.casefold(), app.client_id))
 
 
-def find_authorized_application(session: Session, user_id: int, client_id: str) -> AuthorizedApp:
+def find_authorized_application(
+    session: Session, user_id: int, client_id: str, lifetimes: RefreshLifetimes
+) -> AuthorizedApp:
     """One of the user's authorized apps; raises NotFound for any other id."""
-    for app in authorized_applications(session, user_id):
+    for app in authorized_applications(session, user_id, lifetimes):
         if app.client_id == client_id:
             return app
     raise NotFound(f"no authorized application {client_id}")
 
 
-def revoke_application(session: Session, user_id: int, client_id: str) -> AuthorizedApp:
+def revoke_application(
+    session: Session, user_id: int, client_id: str, lifetimes: RefreshLifetimes
+) -> AuthorizedApp:
     """End the app's consent, tokens, refresh tokens and unused codes for this
     user; raises NotFound when the app holds nothing of the user's."""
-    app = find_authorized_application(session, user_id, client_id)
+    app = find_authorized_application(session, user_id, client_id, lifetimes)
     revoke_authorization(session, user_id, app.client_pk)
     return app

@@ -65,6 +65,10 @@ class OAuthToken(Base):
     )
     scope: Mapped[str] = mapped_column(String(200))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the family's first token was issued, copied on every rotation: the
+    # refresh tokens of the family die an absolute lifetime after it. The
+    # default (now: a new family) serves rows written in bulk, like the bench's.
+    grant_issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     # Set when the refresh token has been exchanged for a new pair.

@@ -1,8 +1,11 @@
-"""OAuth access and refresh tokens: issue, rotate, revoke, purge.
+"""OAuth access and refresh tokens: issue, rotate, expire, revoke, purge.
 
 A row holds one access token and (maybe) its refresh token, as digests.
 ``grant_id`` names the family born from one authorization: every refresh
 adds a row to the family, so reuse of a rotated refresh token can end it all.
+A refresh token dies unused after the idle lifetime, and every refresh token
+of a family dies the absolute lifetime after the family's first token
+(``grant_issued_at``, copied on rotation) was issued (RFC 9700 §4.14.2).
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from civicauth.db import utcnow
+from civicauth.settings import Settings
 from civicauth.tokens import secrets
 from civicauth.tokens.models import OAuthToken
 
@@ -31,6 +35,45 @@ class Rotation(Enum):
 
 
 @dataclass(frozen=True)
+class RefreshLifetimes:
+    """How long a refresh token lives unused (``idle``) and how long after
+    its family's first token any of the family's refresh tokens may be used
+    (``absolute``)."""
+
+    idle: timedelta
+    absolute: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RefreshLifetimes:
+        """CIVICAUTH_REFRESH_TOKEN_IDLE_TTL and _MAX_TTL."""
+        return cls(
+            timedelta(seconds=settings.refresh_token_idle_ttl),
+            timedelta(seconds=settings.refresh_token_max_ttl),
+        )
+
+
+class RefreshExpiry(Enum):
+    """Why a refresh token can no longer be exchanged."""
+
+    IDLE = "idle"
+    ABSOLUTE = "absolute"
+
+    def describe(self, lifetimes: RefreshLifetimes) -> str:
+        """What the client is told (RFC 6749 §5.2 error_description)."""
+        if self is RefreshExpiry.IDLE:
+            seconds = int(lifetimes.idle.total_seconds())
+            return (
+                f"The refresh token has expired: it was not used within {seconds} seconds "
+                "of being issued."
+            )
+        seconds = int(lifetimes.absolute.total_seconds())
+        return (
+            f"The refresh token has expired: its grant was first issued more than {seconds} "
+            "seconds ago; the user must authorize the application again."
+        )
+
+
+@dataclass(frozen=True)
 class NewToken:
     client_pk: int
     user_id: int | None
@@ -41,6 +84,8 @@ class NewToken:
     grant_id: str
     code_id: int | None = None
     parent_id: int | None = None
+    # The family's first issue; None: this token starts a family.
+    grant_issued_at: datetime | None = None
 
 
 def new_grant_id() -> str:
@@ -59,6 +104,7 @@ def store_token(session: Session, token: NewToken) -> OAuthToken:
         parent_id=token.parent_id,
         scope=token.scope,
         issued_at=now,
+        grant_issued_at=token.grant_issued_at or now,
         expires_at=now + timedelta(seconds=token.ttl),
     )
     session.add(row)
@@ -86,11 +132,45 @@ def access_is_active(row: OAuthToken, now: datetime | None = None) -> bool:
     return row.revoked_at is None and row.expires_at > (now or utcnow())
 
 
-def refresh_is_active(row: OAuthToken) -> bool:
+def refresh_expires_at(row: OAuthToken, lifetimes: RefreshLifetimes) -> datetime:
+    """When the refresh token of ``row`` dies if it is not used before:
+    the sooner of its idle end and its family's absolute end."""
+    return min(row.issued_at + lifetimes.idle, row.grant_issued_at + lifetimes.absolute)
+
+
+def refresh_expiry(
+    row: OAuthToken, lifetimes: RefreshLifetimes, now: datetime | None = None
+) -> RefreshExpiry | None:
+    """Why the refresh token of ``row`` has expired, or None if it has not."""
+    moment = now or utcnow()
+    if row.grant_issued_at + lifetimes.absolute <= moment:
+        return RefreshExpiry.ABSOLUTE
+    if row.issued_at + lifetimes.idle <= moment:
+        return RefreshExpiry.IDLE
+    return None
+
+
+def refresh_is_spent(row: OAuthToken) -> bool:
+    """Whether ``row`` has no refresh token, or it was revoked or exchanged."""
     return (
-        row.refresh_token_digest is not None
-        and row.revoked_at is None
-        and row.refresh_rotated_at is None
+        row.refresh_token_digest is None
+        or row.revoked_at is not None
+        or row.refresh_rotated_at is not None
+    )
+
+
+def refresh_is_active(
+    row: OAuthToken, lifetimes: RefreshLifetimes, now: datetime | None = None
+) -> bool:
+    """Whether the refresh token of ``row`` may be exchanged now."""
+    return not refresh_is_spent(row) and refresh_expiry(row, lifetimes, now) is None
+
+
+def refresh_expired_clause(lifetimes: RefreshLifetimes, now: datetime) -> ColumnElement[bool]:
+    """SQL for "the refresh token of this row has expired" (refresh_expiry)."""
+    return or_(
+        OAuthToken.issued_at <= now - lifetimes.idle,
+        OAuthToken.grant_issued_at <= now - lifetimes.absolute,
     )
 
 
@@ -180,17 +260,42 @@ def revoke_for_user_and_client(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def purge_tokens(session: Session, now: datetime | None = None) -> int:
+@dataclass(frozen=True)
+class Purged:
+    """How many rows a purge deleted, and how many of them held a refresh
+    token that had expired unexchanged (counted apart: before refresh
+    tokens expired, such rows were kept for ever)."""
+
+    tokens: int
+    expired_refresh: int
+
+
+def purge_tokens(
+    session: Session, lifetimes: RefreshLifetimes, now: datetime | None = None
+) -> Purged:
     """Delete revoked rows and rows that can no longer be used or recognised:
-    access token expired and no refresh token, or rotated long ago."""
+    access token expired and no refresh token, or a refresh token that
+    expired unexchanged, or one rotated long ago."""
     moment = now or utcnow()
+    access_expired = OAuthToken.expires_at <= moment
+    expired_refresh = session.execute(
+        delete(OAuthToken)
+        .where(
+            OAuthToken.revoked_at.is_(None),
+            access_expired,
+            OAuthToken.refresh_token_digest.is_not(None),
+            OAuthToken.refresh_rotated_at.is_(None),
+            refresh_expired_clause(lifetimes, moment),
+        )
+        .execution_options(synchronize_session=False)
+    )
     dead = or_(
         OAuthToken.revoked_at.is_not(None),
-        (OAuthToken.expires_at <= moment) & OAuthToken.refresh_token_digest.is_(None),
-        (OAuthToken.expires_at <= moment)
-        & (OAuthToken.refresh_rotated_at <= moment - ROTATED_RETENTION),
+        access_expired & OAuthToken.refresh_token_digest.is_(None),
+        access_expired & (OAuthToken.refresh_rotated_at <= moment - ROTATED_RETENTION),
     )
-    result = session.execute(
+    others = session.execute(
         delete(OAuthToken).where(dead).execution_options(synchronize_session=False)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    expired = int(expired_refresh.rowcount)  # type: ignore[attr-defined]
+    return Purged(expired + int(others.rowcount), expired)  # type: ignore[attr-defined]

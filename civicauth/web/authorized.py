@@ -15,6 +15,7 @@ from civicauth.clients.scopes import SCOPES
 from civicauth.context import AppContext
 from civicauth.errors import NotFound
 from civicauth.tokens import authorized
+from civicauth.tokens.oauth_tokens import RefreshLifetimes
 from civicauth.web.forms import client_address
 from civicauth.web.guard import not_found
 from civicauth.web.render import page
@@ -24,10 +25,15 @@ AnyRequest = Request[Any, Any, Any]
 HERE = "/oauth/authorized_applications"
 
 
+def _lifetimes(ctx: AppContext) -> RefreshLifetimes:
+    # An app whose only refresh token has expired can no longer act for the user.
+    return RefreshLifetimes.from_settings(ctx.settings)
+
+
 @get(HERE, sync_to_thread=True, include_in_schema=False)
 def authorized_applications_page(ctx: AppContext, user: User) -> Template:
     with ctx.db.read() as session:
-        apps = authorized.authorized_applications(session, user.id)
+        apps = authorized.authorized_applications(session, user.id, _lifetimes(ctx))
     return page("authorized_applications.html", user=user, apps=apps, scopes=SCOPES)
 
 
@@ -35,7 +41,9 @@ def authorized_applications_page(ctx: AppContext, user: User) -> Template:
 def confirm_revoke_page(ctx: AppContext, user: User, client_id: str) -> Template:
     try:
         with ctx.db.read() as session:
-            app = authorized.find_authorized_application(session, user.id, client_id)
+            app = authorized.find_authorized_application(
+                session, user.id, client_id, _lifetimes(ctx)
+            )
     except NotFound:
         return not_found(user, "authorized application")
     return page("authorized_application_revoke.html", user=user, app=app, scopes=SCOPES)
@@ -49,7 +57,7 @@ async def revoke_application(
 
     def revoke() -> str:
         with ctx.db.transaction() as session:
-            app = authorized.revoke_application(session, user.id, client_id)
+            app = authorized.revoke_application(session, user.id, client_id, _lifetimes(ctx))
             record_event(
                 session,
                 "app_revoked",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import delete, select, update
 
@@ -10,13 +12,16 @@ from civicauth.errors import NotFound
 from civicauth.tokens import authorized
 from civicauth.tokens.authorizations import find_authorization
 from civicauth.tokens.models import Authorization, OAuthToken
+from civicauth.tokens.oauth_tokens import RefreshLifetimes
 from tests.functional.oauth_support import register_app
 from tests.grants import issue_tokens
+
+LIFETIMES = RefreshLifetimes(idle=timedelta(days=30), absolute=timedelta(days=365))
 
 
 def listed(ctx, user_id):
     with ctx.db.read() as session:
-        return authorized.authorized_applications(session, user_id)
+        return authorized.authorized_applications(session, user_id, LIFETIMES)
 
 
 def test_lists_apps_with_their_scopes_and_first_date(ctx, make_user):
@@ -56,6 +61,24 @@ def test_an_app_holding_only_a_usable_refresh_token_is_listed(ctx, make_user):
     assert listed(ctx, user_id) == []
 
 
+@pytest.mark.parametrize(
+    "expired",
+    [
+        {"issued_at": utcnow() - timedelta(days=31)},
+        {"grant_issued_at": utcnow() - timedelta(days=366)},
+    ],
+    ids=["idle", "absolute"],
+)
+def test_an_app_holding_only_an_expired_refresh_token_is_not_listed(ctx, make_user, expired):
+    user_id, _, _ = make_user()
+    app = register_app(ctx)
+    issue_tokens(ctx, user_id, app.pk, ttl=-60)
+    with ctx.db.transaction() as session:
+        session.execute(delete(Authorization).where(Authorization.user_id == user_id))
+        session.execute(update(OAuthToken).where(OAuthToken.user_id == user_id).values(**expired))
+    assert listed(ctx, user_id) == []
+
+
 def test_revoking_ends_tokens_and_consent_for_this_user_only(ctx, make_user):
     user_id, _, _ = make_user()
     neighbour, _, _ = make_user()
@@ -63,7 +86,10 @@ def test_revoking_ends_tokens_and_consent_for_this_user_only(ctx, make_user):
     issue_tokens(ctx, user_id, app.pk)
     issue_tokens(ctx, neighbour, app.pk)
     with ctx.db.transaction() as session:
-        assert authorized.revoke_application(session, user_id, app.client_id).name == "Pothole Pal"
+        assert (
+            authorized.revoke_application(session, user_id, app.client_id, LIFETIMES).name
+            == "Pothole Pal"
+        )
     assert listed(ctx, user_id) == []
     assert len(listed(ctx, neighbour)) == 1
     with ctx.db.read() as session:
@@ -71,11 +97,11 @@ def test_revoking_ends_tokens_and_consent_for_this_user_only(ctx, make_user):
         assert find_authorization(session, user_id, app.pk) is None
     assert all(t.revoked_at is not None for t in tokens)
     with ctx.db.transaction() as session, pytest.raises(NotFound):
-        authorized.revoke_application(session, user_id, app.client_id)
+        authorized.revoke_application(session, user_id, app.client_id, LIFETIMES)
 
 
 def test_an_app_the_user_never_authorized_is_not_found(ctx, make_user):
     user_id, _, _ = make_user()
     app = register_app(ctx)
     with ctx.db.read() as session, pytest.raises(NotFound):
-        authorized.find_authorized_application(session, user_id, app.client_id)
+        authorized.find_authorized_application(session, user_id, app.client_id, LIFETIMES)

@@ -10,8 +10,10 @@ from civicauth.db import utcnow
 from civicauth.tokens import codes, oauth_tokens, secrets
 from civicauth.tokens.authorizations import has_consent, record_consent, revoke_authorization
 from civicauth.tokens.models import OAuthToken
-from civicauth.tokens.oauth_tokens import NewToken, Rotation
+from civicauth.tokens.oauth_tokens import NewToken, RefreshExpiry, RefreshLifetimes, Rotation
 from tests.functional.oauth_support import register_app
+
+LIFETIMES = RefreshLifetimes(idle=timedelta(days=30), absolute=timedelta(days=365))
 
 
 class NoDatabase:
@@ -55,7 +57,7 @@ def test_rotation_is_fresh_once_then_reuse(ctx, owner):
         row = new_row(session, *owner)
         assert oauth_tokens.rotate_refresh(session, row, grace_seconds=0) is Rotation.FRESH
         assert oauth_tokens.rotate_refresh(session, row, grace_seconds=0) is Rotation.REUSED
-        assert not oauth_tokens.refresh_is_active(row)
+        assert not oauth_tokens.refresh_is_active(row, LIFETIMES)
 
 
 def test_rotation_replays_only_within_the_grace_window(ctx, owner):
@@ -145,3 +147,27 @@ def test_consent_accumulates_scopes_and_revoking_ends_everything(ctx, owner):
         assert token.revoked_at is not None
         assert not has_consent(session, user_id, client_pk, "public")
         assert not revoke_authorization(session, user_id, client_pk)
+
+
+def test_a_refresh_token_expires_idle_or_with_its_grant(ctx, owner):
+    with ctx.db.transaction() as session:
+        row = new_row(session, *owner)
+        issued = row.issued_at
+        assert row.grant_issued_at == issued
+        assert oauth_tokens.refresh_expires_at(row, LIFETIMES) == issued + timedelta(days=30)
+        assert oauth_tokens.refresh_is_active(row, LIFETIMES, issued + timedelta(days=29))
+        idle_end = issued + timedelta(days=30)
+        assert oauth_tokens.refresh_expiry(row, LIFETIMES, idle_end) is RefreshExpiry.IDLE
+        assert not oauth_tokens.refresh_is_active(row, LIFETIMES, idle_end)
+        # A child issued late in the grant's life ends with the grant, not idle.
+        old = issued - timedelta(days=350)
+        child = new_row(session, *owner, grant_id=row.grant_id, grant_issued_at=old)
+        assert oauth_tokens.refresh_expires_at(child, LIFETIMES) == old + timedelta(days=365)
+        grant_end = old + timedelta(days=365)
+        assert oauth_tokens.refresh_expiry(child, LIFETIMES, grant_end) is RefreshExpiry.ABSOLUTE
+
+
+def test_the_expiry_descriptions_name_the_lifetime():
+    assert "2592000 seconds" in RefreshExpiry.IDLE.describe(LIFETIMES)
+    assert "authorize the application again" in RefreshExpiry.ABSOLUTE.describe(LIFETIMES)
+    assert "31536000 seconds" in RefreshExpiry.ABSOLUTE.describe(LIFETIMES)
