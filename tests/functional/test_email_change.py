@@ -91,7 +91,7 @@ def test_a_wrong_password_sends_nothing(server, inbox, make_user):
     with closing(signed_in(server, old, password)) as client:
         answer = ask_for_change(client, new, "not the password")
         assert answer.status_code == 422
-        assert "Current password is incorrect" in answer.text
+        assert "Your password is incorrect" in answer.text
         assert f'value="{new}"' in answer.text
         # A later mail arrives alone: the refused change queued nothing.
         assert ask_for_change(client, new, password).status_code == 303
