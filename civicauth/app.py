@@ -20,6 +20,7 @@ from civicauth.accounts.passwords import Passwords
 from civicauth.api.v2.errors import http_exception
 from civicauth.api.v2.routes import api_info, api_router
 from civicauth.auth.gate import PasswordGate
+from civicauth.auth.link_limits import LinkMailLimits
 from civicauth.auth.resolver import Resolver
 from civicauth.auth.throttle import (
     CreationLimits,
@@ -72,7 +73,13 @@ def build_context(settings: Settings) -> AppContext:
     creation_limits = CreationLimits(
         storage, issues=settings.issue_create_limit, comments=settings.comment_create_limit
     )
-    return AppContext(settings, db, passwords, gate, signups, resolver, creation_limits)
+    link_mails = LinkMailLimits(
+        storage,
+        reset_per_email=settings.password_reset_limit_email,
+        reset_per_address=settings.password_reset_limit_address,
+        per_account=settings.email_link_limit_account,
+    )
+    return AppContext(settings, db, passwords, gate, signups, resolver, creation_limits, link_mails)
 
 
 @get("/healthz", sync_to_thread=True, tags=["operations"])

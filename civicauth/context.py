@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from civicauth.accounts.passwords import Passwords
 from civicauth.auth.gate import PasswordGate
+from civicauth.auth.link_limits import LinkMailLimits
 from civicauth.auth.resolver import Resolver
 from civicauth.auth.throttle import CreationLimits, SignupThrottle
 from civicauth.db import Database
@@ -22,6 +23,8 @@ class AppContext:
     signups: SignupThrottle
     resolver: Resolver
     creation_limits: CreationLimits
+    # Mails carrying a reset or confirmation link.
+    link_mails: LinkMailLimits
 
     def forget_user(self, user_id: int) -> None:
         """End, in this process at once, every cached credential of a user

@@ -1,5 +1,6 @@
 """Imports every model so that ``Base.metadata`` knows all tables (Alembic, tests)."""
 
+from civicauth.accounts.account_tokens import AccountToken
 from civicauth.accounts.models import AuditEvent, User
 from civicauth.clients.models import Client
 from civicauth.db.base import Base
@@ -13,6 +14,7 @@ from civicauth.tokens.models import (
 )
 
 __all__ = [
+    "AccountToken",
     "AuditEvent",
     "Authorization",
     "AuthorizationCode",

@@ -93,6 +93,15 @@ class Settings(BaseSettings):
     mail_retry_max_seconds: float = Field(3600.0, gt=0)
     mail_poll_seconds: float = Field(5.0, gt=0)
 
+    # Recovery and email confirmation (accounts/recovery.py): how often a
+    # reset link may be asked for one email address and from one client
+    # address; how many confirmation mails (resends and email changes) one
+    # account may send; whether OAuth consent needs a confirmed email.
+    password_reset_limit_email: str = "5/hour"
+    password_reset_limit_address: str = "20/hour"
+    email_link_limit_account: str = "5/hour"
+    require_verified_email: bool = False
+
     @field_validator(
         "failed_auth_limit_account_address",
         "failed_auth_limit_account",
@@ -100,6 +109,9 @@ class Settings(BaseSettings):
         "signup_limit_address",
         "issue_create_limit",
         "comment_create_limit",
+        "password_reset_limit_email",
+        "password_reset_limit_address",
+        "email_link_limit_account",
     )
     @classmethod
     def _valid_limit(cls, value: str) -> str:

@@ -20,6 +20,11 @@ EVENTS = {
     "pat_revoked": "Revoked a personal access token",
     "password_changed": "Changed password",
     "password_change_failed": "Wrong current password when changing password",
+    "password_reset": "Reset password with a mailed link",
+    "email_verified": "Confirmed email address",
+    "email_change_requested": "Asked to change email address",
+    "email_change_failed": "Wrong current password when changing email address",
+    "email_changed": "Changed email address",
 }
 
 

@@ -25,6 +25,9 @@ class User(Base):
     # Changes with the password: sessions and cached credentials that carry
     # an older stamp are dead.
     security_stamp: Mapped[str] = mapped_column(String(32), default=new_security_stamp)
+    # When the resident followed a link mailed to ``email``; None until then
+    # (and again never None after an email change, which needs the link).
+    email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -18,11 +18,15 @@ from civicauth.accounts.validation import (
     normalize_email,
     password_errors,
 )
+from civicauth.db import utcnow
 from civicauth.errors import InvalidCredentials, NotFound, ValidationFailed
 from civicauth.mail import enqueue
 
 TAKEN = "has already been taken"
 INCORRECT = "is incorrect"
+EMAIL_NEEDS_LINK = (
+    "is changed on the Password & Security page, which mails a link to the new address"
+)
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -134,15 +138,26 @@ def update_profile(
     if email is not None:
         if messages := email_errors(email):
             errors["email"] = messages
-        elif _email_taken(session, email, except_id=user.id):
-            errors["email"] = [TAKEN]
+        elif normalize_email(email) != user.email_canonical:
+            # A new address takes effect only once a link mailed to it is
+            # followed (accounts/recovery.py), never by a profile update.
+            errors["email"] = [EMAIL_NEEDS_LINK]
     if errors:
         raise ValidationFailed(errors)
     if name is not None:
         user.name = name.strip()
-    if email is not None:
-        user.email = email.strip()
-        user.email_canonical = normalize_email(email)
+    _flush_unique(session, user)
+    return user
+
+
+def set_email(session: Session, user: User, email: str) -> User:
+    """Give the account a new address, confirmed now (its link was followed);
+    raises ValidationFailed when another account has taken it meanwhile."""
+    if _email_taken(session, email, except_id=user.id):
+        raise ValidationFailed({"email": [TAKEN]})
+    user.email = email.strip()
+    user.email_canonical = normalize_email(email)
+    user.email_verified_at = utcnow()
     _flush_unique(session, user)
     return user
 
@@ -156,15 +171,31 @@ def change_password(
     new_password: str,
     confirmation: str | None,
 ) -> User:
-    """Set a new password and a new security stamp, which ends every other
-    session and every cached credential of this user."""
+    """Check the current password, then ``set_password``; raises
+    ValidationFailed (``current_password`` when it is wrong)."""
     if not passwords.verify(user.password_hash, current_password):
         raise ValidationFailed({"current_password": [INCORRECT]})
+    return set_password(session, passwords, user, new_password, confirmation)
+
+
+def set_password(
+    session: Session,
+    passwords: Passwords,
+    user: User,
+    new_password: str,
+    confirmation: str | None,
+    *,
+    notice: str = "password_changed",
+) -> User:
+    """The one way a password is set (changed or reset): check the rules,
+    hash, and give the user a new security stamp, which ends every other
+    session, every cached credential and every reset link of this user;
+    mails ``notice``. Raises ValidationFailed when the password breaks a rule."""
     errors = password_errors(new_password, confirmation)
     if errors:
         raise ValidationFailed(errors)
     user.password_hash = passwords.hash(new_password)
     user.security_stamp = new_security_stamp()
-    enqueue(session, user.email, "password_changed", name=user.name)
+    enqueue(session, user.email, notice, name=user.name)
     session.flush()
     return user

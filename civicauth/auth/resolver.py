@@ -57,6 +57,7 @@ def profile_data(session: Session, user: User) -> dict[str, Any]:
         "name": user.name,
         "email": user.email,
         "email_canonical": user.email_canonical,
+        "email_verified": user.email_verified_at is not None,
         "created_at": user.created_at,
         "updated_at": user.updated_at,
         **user_counts(session, user.id),

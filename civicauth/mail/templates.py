@@ -61,6 +61,92 @@ it on $base_url/account/security and change your password.
 """
         ),
     ),
+    "password_reset": MailTemplate(
+        subject=Template("Reset your $service password"),
+        text=Template(
+            """Hello $name,
+
+someone asked on $when to reset the password of your $service account
+($to). To choose a new password, open this link within 30 minutes:
+
+$link
+
+The link works once. If you did not ask, ignore this mail: your password
+stays as it is.
+"""
+        ),
+    ),
+    "password_reset_done": MailTemplate(
+        subject=Template("Your $service password was reset"),
+        text=Template(
+            """Hello $name,
+
+the password of your $service account ($to) was reset with a link mailed
+to this address on $when. Every browser signed in to the account was signed
+out, and the old password no longer works for the API.
+
+If you did not do this, someone else can read your mail: secure your mailbox
+and tell the people who run $service straight away.
+"""
+        ),
+    ),
+    "verify_email": MailTemplate(
+        subject=Template("Confirm your email address for $service"),
+        text=Template(
+            """Hello $name,
+
+please confirm that $to is the email address of your $service account.
+Open this link within 24 hours and press the button on the page:
+
+$link
+
+If you did not create an account on $service, ignore this mail.
+"""
+        ),
+    ),
+    "email_change_confirm": MailTemplate(
+        subject=Template("Confirm your new email address for $service"),
+        text=Template(
+            """Hello $name,
+
+someone asked on $when to make $to the email address of a $service account.
+To confirm, open this link within 24 hours and press the button on the page:
+
+$link
+
+Until then the account keeps its old address. If you did not ask, ignore
+this mail.
+"""
+        ),
+    ),
+    "email_change_requested": MailTemplate(
+        subject=Template("Your $service email address is about to change"),
+        text=Template(
+            """Hello $name,
+
+someone asked on $when to change the email address of your $service account
+($to) to $new_email. The change happens only when the link mailed to
+$new_email is followed; until then your address stays $to.
+
+If you did not ask, change your password on $base_url/account/security
+(which cancels the change) and tell the people who run $service.
+"""
+        ),
+    ),
+    "email_in_use": MailTemplate(
+        subject=Template("Your email address was given for another $service account"),
+        text=Template(
+            """Hello,
+
+someone asked on $when to use $to as the email address of another $service
+account. An account on $service already has this address, so nothing was
+changed.
+
+If it was you and you cannot sign in, ask for a new password at
+$forgot_link
+"""
+        ),
+    ),
 }
 
 

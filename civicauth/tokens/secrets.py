@@ -26,6 +26,9 @@ class Kind(StrEnum):
     CODE = "cvc_"
     PERSONAL = "cvp_"
     CLIENT_SECRET = "cvs_"
+    # The single-use links mailed to a resident (password reset, email
+    # confirmation): never a credential the API accepts.
+    ACCOUNT_LINK = "cvl_"
 
 
 _KINDS = {kind.value: kind for kind in Kind}

@@ -74,6 +74,18 @@ async def _read(request: AnyRequest, ctx: AppContext) -> tuple[OAuthInput | Erro
     return inp, await to_thread.run_sync(signed_in_user, request, ctx)
 
 
+def _must_verify(ctx: AppContext, user: User) -> bool:
+    return ctx.settings.require_verified_email and user.email_verified_at is None
+
+
+def _verify_first(request: AnyRequest, user: User) -> Template:
+    """CIVICAUTH_REQUIRE_VERIFIED_EMAIL: no grant until the email is
+    confirmed. A page, not an error redirect to the app: the resident can
+    fix this (resend the link) and come back to the same request."""
+    back = AUTHORIZE_PATH + (f"?{request.url.query}" if request.url.query else "")
+    return page("verify_required.html", 403, user=user, back=back)
+
+
 @get(AUTHORIZE_PATH, include_in_schema=False)
 async def authorize_page(
     request: AnyRequest, ctx: AppContext, oauth2: Authorizer
@@ -81,6 +93,12 @@ async def authorize_page(
     inp, user = await _read(request, ctx)
     if isinstance(inp, ErrorPage):
         return _error_page(inp, user)
+    if user is not None and _must_verify(ctx, user):
+        # Validate as for a visitor: a bad request is still answered as such.
+        outcome = await to_thread.run_sync(oauth2.authorization_request, inp, None)
+        if isinstance(outcome, SignInNeeded):
+            return _verify_first(request, user)
+        return _answer(request, outcome, user)
     user_id = user.id if user else None
     outcome = await to_thread.run_sync(oauth2.authorization_request, inp, user_id)
     return _answer(request, outcome, user)
@@ -95,6 +113,8 @@ async def authorize_decision(
         return _error_page(inp, user)
     if user is None:
         return _sign_in(request)
+    if _must_verify(ctx, user):
+        return _verify_first(request, user)
     approve = DECISIONS.get(inp.get("decision") or "")
     if approve is None:
         return _error_page(ErrorPage(400, "invalid_request", "Choose Approve or Deny."), user)

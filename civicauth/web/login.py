@@ -9,6 +9,7 @@ from litestar import Request, get, post
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
+from civicauth.accounts import recovery
 from civicauth.accounts import services as accounts
 from civicauth.accounts.audit import record_event
 from civicauth.accounts.models import User
@@ -96,7 +97,7 @@ async def signup(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
 
     def register() -> User:
         with ctx.db.transaction() as session:
-            return accounts.register_user(
+            user = accounts.register_user(
                 session,
                 ctx.passwords,
                 name=fields["name"],
@@ -104,13 +105,16 @@ async def signup(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
                 password=fields["password"],
                 password_confirmation=fields["password_confirmation"],
             )
+            recovery.send_verification(session, ctx.settings.issuer, user)
+            return user
 
     try:
         user = await ctx.gate.hashing(register)
     except ValidationFailed as exc:
         return again(422, exc.errors)
     sign_in(request, user)
-    flash(request, f"Welcome, {user.name}! Your account is ready.", category="success")
+    welcome = f"Welcome, {user.name}! Your account is ready. We mailed a link to {user.email}"
+    flash(request, welcome + " to confirm your address.", category="success")
     return Redirect(target, status_code=303)
 
 

@@ -17,6 +17,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from civicauth.accounts import services as accounts
+from civicauth.accounts.account_tokens import pending_email_change
 from civicauth.accounts.audit import EVENTS, recent_events, record_event
 from civicauth.accounts.models import User
 from civicauth.accounts.validation import normalize_email
@@ -44,6 +45,7 @@ def _page_data(ctx: AppContext, user_id: int) -> dict[str, Any]:
         return {
             "tokens": personal.personal_tokens_of(session, user_id),
             "events": recent_events(session, user_id),
+            "email_change_to": pending_email_change(session, user_id),
         }
 
 
@@ -61,6 +63,8 @@ def render_security(
         "api_base": ctx.settings.issuer + "/api/v2",
         "password_errors": {},
         "token_errors": {},
+        "email_errors": {},
+        "email_values": {},
         "token_values": {"expires_in": personal.DEFAULT_EXPIRY, "scopes": ["public"]},
         **_page_data(ctx, user.id),
         **forms,

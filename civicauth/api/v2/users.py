@@ -9,6 +9,7 @@ from anyio import to_thread
 from litestar import Request, Response, get, post, put
 from litestar.exceptions import TooManyRequestsException
 
+from civicauth.accounts import recovery
 from civicauth.accounts import services as accounts
 from civicauth.api.v2.guards import current_principal, current_user_id, write_scope
 from civicauth.api.v2.inputs import read_input, require_text
@@ -45,6 +46,7 @@ def own_profile(data: dict[str, Any], issuer: str) -> dict[str, Any]:
     return {
         **public_user(data, issuer),
         "email": data["email"],
+        "email_verified": data["email_verified"],
         "created_at": _iso(data["created_at"]),
         "updated_at": _iso(data["updated_at"]),
         "permissions": {"can_acknowledge": False},
@@ -109,6 +111,7 @@ async def create_user(request: AnyRequest, ctx: AppContext) -> Response[dict[str
                     fields["password_confirmation"] if "password_confirmation" in data else None
                 ),
             )
+            recovery.send_verification(session, ctx.settings.issuer, user)
             return profile_data(session, user)
 
     result = await ctx.gate.hashing(register)
