@@ -11,9 +11,6 @@ Revises: 0006
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -25,34 +22,7 @@ branch_labels = None
 depends_on = None
 
 
-@contextmanager
-def _sqlite_foreign_keys_off() -> Iterator[None]:
-    """On SQLite, batch mode copies the table and drops the old one; with
-    foreign keys enforced, that drop would run ``ON DELETE SET NULL`` on
-    the copy's parent_id and lose every link between rotated tokens. The
-    pragma is ignored inside a transaction (so it comes before any write,
-    and is checked), and switching it on again may be ignored for the same
-    reason: the migration's connection is closed after the run anyway."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        yield
-        return
-    bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    if bind.exec_driver_sql("PRAGMA foreign_keys").scalar():
-        raise RuntimeError("SQLite foreign keys could not be switched off for migration 0007")
-    yield
-    broken = bind.exec_driver_sql("PRAGMA foreign_key_check").first()
-    if broken is not None:
-        raise RuntimeError(f"migration 0007 left a dangling foreign key: {tuple(broken)}")
-    bind.exec_driver_sql("PRAGMA foreign_keys=ON")
-
-
 def upgrade() -> None:
-    with _sqlite_foreign_keys_off():
-        _add_grant_issued_at()
-
-
-def _add_grant_issued_at() -> None:
     with op.batch_alter_table("oauth_tokens", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -77,5 +47,5 @@ def _add_grant_issued_at() -> None:
 
 
 def downgrade() -> None:
-    with _sqlite_foreign_keys_off(), op.batch_alter_table("oauth_tokens") as batch_op:
+    with op.batch_alter_table("oauth_tokens") as batch_op:
         batch_op.drop_column("grant_issued_at")
