@@ -1,6 +1,7 @@
 """Imports every model so that ``Base.metadata`` knows all tables (Alembic, tests)."""
 
 from civicauth.accounts.models import AuditEvent, User
+from civicauth.accounts.web_sessions import KnownBrowser, WebSession
 from civicauth.clients.models import Client
 from civicauth.db.base import Base
 from civicauth.issues.models import Comment, Follow, Issue, Vote
@@ -21,9 +22,11 @@ __all__ = [
     "Comment",
     "Follow",
     "Issue",
+    "KnownBrowser",
     "MailMessage",
     "OAuthToken",
     "PersonalAccessToken",
     "User",
     "Vote",
+    "WebSession",
 ]

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     mail_retry_max_seconds: float = Field(3600.0, gt=0)
     mail_poll_seconds: float = Field(5.0, gt=0)
 
+    # Sessions (web/session_store.py): a session idle this long is gone; a
+    # sensitive action asks for the password again once it was last entered
+    # longer ago than password_confirm_seconds.
+    session_idle_days: int = Field(14, ge=1, le=400)
+    password_confirm_seconds: int = Field(600, ge=0)
+
     @field_validator(
         "failed_auth_limit_account_address",
         "failed_auth_limit_account",

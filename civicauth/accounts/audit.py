@@ -20,6 +20,9 @@ EVENTS = {
     "pat_revoked": "Revoked a personal access token",
     "password_changed": "Changed password",
     "password_change_failed": "Wrong current password when changing password",
+    "password_confirm_failed": "Wrong password when confirming it for a sensitive action",
+    "session_ended": "Signed out another session",
+    "other_sessions_ended": "Signed out every other session",
 }
 
 

@@ -18,6 +18,7 @@ from civicauth.accounts.validation import (
     normalize_email,
     password_errors,
 )
+from civicauth.accounts.web_sessions import end_sessions
 from civicauth.errors import InvalidCredentials, NotFound, ValidationFailed
 from civicauth.mail import enqueue
 
@@ -156,8 +157,9 @@ def change_password(
     new_password: str,
     confirmation: str | None,
 ) -> User:
-    """Set a new password and a new security stamp, which ends every other
-    session and every cached credential of this user."""
+    """Set a new password and a new security stamp, which ends every cached
+    credential of this user; every session record of the user is deleted
+    (the page that asked keeps its own session alive under a new id)."""
     if not passwords.verify(user.password_hash, current_password):
         raise ValidationFailed({"current_password": [INCORRECT]})
     errors = password_errors(new_password, confirmation)
@@ -165,6 +167,7 @@ def change_password(
         raise ValidationFailed(errors)
     user.password_hash = passwords.hash(new_password)
     user.security_stamp = new_security_stamp()
+    end_sessions(session, user.id)
     enqueue(session, user.email, "password_changed", name=user.name)
     session.flush()
     return user

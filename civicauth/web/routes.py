@@ -7,23 +7,32 @@ from typing import Any
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from civicauth.settings import Settings
-from civicauth.web import applications, authorized, issues, login, security
+from civicauth.web import (
+    applications,
+    authorized,
+    issues,
+    login,
+    password_confirm,
+    security,
+    sessions_page,
+)
 from civicauth.web.config import HERE, csrf_config, session_config, template_config
 from civicauth.web.guard import SignInRequired, signed_in_page_user, to_sign_in
+from civicauth.web.password_confirm import PasswordConfirmationRequired
+from civicauth.web.session_store import DatabaseSessionConfig
 
 
 class WebConfig:
     """The session, CSRF, template and flash pieces of the pages, built once."""
 
     def __init__(self, settings: Settings) -> None:
-        self.session: CookieBackendConfig = session_config(settings)
+        self.session: DatabaseSessionConfig = session_config(settings)
         self.csrf: CSRFConfig = csrf_config(settings)
         self.templates: TemplateConfig[Any] = template_config()
         self.flash = FlashPlugin(FlashConfig(template_config=self.templates))
@@ -36,6 +45,8 @@ def web_routes(extra: list[ControllerRouterHandler] | None = None) -> list[Contr
         route_handlers=[
             *login.ROUTES,
             *security.ROUTES,
+            *sessions_page.ROUTES,
+            *password_confirm.ROUTES,
             *authorized.ROUTES,
             *applications.ROUTES,
             *issues.ROUTES,
@@ -43,7 +54,10 @@ def web_routes(extra: list[ControllerRouterHandler] | None = None) -> list[Contr
         ],
         # A handler that declares ``user`` is for signed-in users only.
         dependencies={"user": Provide(signed_in_page_user, sync_to_thread=True)},
-        exception_handlers={SignInRequired: to_sign_in},
+        exception_handlers={
+            SignInRequired: to_sign_in,
+            PasswordConfirmationRequired: password_confirm.to_confirm,
+        },
         include_in_schema=False,
     )
     return [static, pages]
