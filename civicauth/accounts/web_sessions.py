@@ -138,19 +138,16 @@ def purge_idle(session: Session, idle: timedelta) -> int:
 
 
 def remember_browser(session: Session, user_id: int, device_id: str) -> bool:
-    """Record that the user signed in from this browser; True when it is new
-    for them."""
+    """Record that the user signed in from this browser. True when that is
+    news worth a mail: the browser is new for them, and it is not their
+    first one (a new account, or one from before browsers were recorded)."""
     digest = digest_of(device_id)
-    known = session.scalar(
-        select(KnownBrowser.id).where(
-            KnownBrowser.user_id == user_id, KnownBrowser.digest == digest
-        )
-    )
-    if known is not None:
+    known = set(session.scalars(select(KnownBrowser.digest).where(KnownBrowser.user_id == user_id)))
+    if digest in known:
         return False
     try:
         with session.begin_nested():
             session.add(KnownBrowser(user_id=user_id, digest=digest))
     except IntegrityError:
         return False  # a parallel sign-in from the same browser recorded it
-    return True
+    return bool(known)

@@ -109,7 +109,7 @@ async def signup(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
         user = await ctx.gate.hashing(register)
     except ValidationFailed as exc:
         return again(422, exc.errors)
-    sign_in(request, user, new_account=True)
+    sign_in(request, user)
     flash(request, f"Welcome, {user.name}! Your account is ready.", category="success")
     return Redirect(target, status_code=303)
 

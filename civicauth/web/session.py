@@ -40,18 +40,17 @@ def sign_in(
     connection: AnyConnection,
     user: User,
     *,
-    new_account: bool = False,
     password_entered: bool = True,
 ) -> None:
     """Sign ``user`` in to this browser: a new session (and session id), a
-    mail when the user never signed in from this browser before (not for a
-    ``new_account``), and the password counted as just entered."""
+    mail when the user signed in from other browsers before but never from
+    this one, and the password counted as just entered (unless told not)."""
     # A fresh session dict and id: nothing from before sign-in survives (fixation).
     connection.clear_session()
     connection.set_session({"uid": user.id, "stamp": user.security_stamp})
     handle = handle_of(connection)
     handle.renew, handle.keep_created, handle.signed_in = True, False, True
-    handle.new_account, handle.password_entered = new_account, password_entered
+    handle.password_entered = password_entered
 
 
 def refresh_stamp(connection: AnyConnection, user: User) -> None:

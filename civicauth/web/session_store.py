@@ -68,7 +68,6 @@ class SessionHandle:
     keep_created: bool = False
     password_entered: bool = False
     signed_in: bool = False
-    new_account: bool = False
     cookies: list[Cookie] = field(default_factory=list)
 
 
@@ -253,8 +252,8 @@ class DatabaseSessionBackend(BaseSessionBackend["DatabaseSessionConfig"]):
         address: str,
     ) -> None:
         """Remember this browser for the user (a long-lived device cookie);
-        the first sign-in from one not seen before mails the user, except
-        right after sign-up."""
+        the first sign-in from one not seen before mails the user (not from
+        the very first browser: a new account is no news)."""
         device = connection.cookies.get(DEVICE_COOKIE)
         if not _raw_valid(device):
             device = _new_raw_id()
@@ -270,7 +269,7 @@ class DatabaseSessionBackend(BaseSessionBackend["DatabaseSessionConfig"]):
                 samesite="lax",
             )
         )
-        if web_sessions.remember_browser(db, user_id, device) and not handle.new_account:
+        if web_sessions.remember_browser(db, user_id, device):
             user = db.get(User, user_id)
             if user is not None:
                 enqueue(
