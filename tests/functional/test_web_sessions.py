@@ -284,3 +284,26 @@ def test_the_confirmation_page_is_for_signed_in_residents(server):
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/login")
     client.close()
+
+
+def test_the_table_holds_the_digest_and_last_seen_moves_at_most_once_a_minute(
+    server, ctx, make_user
+):
+    _, email, password = make_user()
+    client = signed_in(server, email, password)
+    raw = client.cookies.get(SESSION_COOKIE)
+    row = row_of(ctx, client)
+    assert row.digest == digest_of(raw) != raw
+    assert raw.encode() not in row.data
+
+    assert client.get(SECURITY).status_code == 200
+    assert row_of(ctx, client).last_seen_at == row.last_seen_at  # no write per page load
+
+    two_minutes_ago = utcnow() - timedelta(minutes=2)
+    with ctx.db.transaction() as db:
+        db.execute(
+            update(WebSession).where(WebSession.id == row.id).values(last_seen_at=two_minutes_ago)
+        )
+    assert client.get(SECURITY).status_code == 200
+    assert row_of(ctx, client).last_seen_at > two_minutes_ago + timedelta(minutes=1)
+    client.close()
