@@ -146,13 +146,9 @@ class DatabaseSessionBackend(BaseSessionBackend["DatabaseSessionConfig"]):
             return {}
         if not isinstance(data, dict):
             return {}
-        handle.raw_id, handle.row_id, handle.user_id, handle.loaded = (
-            raw,
-            row.id,
-            row.user_id,
-            plain,
-        )
-        handle.created_at, handle.last_seen_at = row.created_at, row.last_seen_at
+        handle.raw_id, handle.row_id, handle.user_id = raw, row.id, row.user_id
+        handle.loaded, handle.created_at = plain, row.created_at
+        handle.last_seen_at = row.last_seen_at
         handle.password_confirmed_at = row.password_confirmed_at
         return data
 
