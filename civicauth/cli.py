@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from civicauth.accounts import session_commands
 from civicauth.errors import CivicAuthError, ValidationFailed
 from civicauth.issues import demo as issues_demo
 from civicauth.mail import commands as mail_commands
@@ -188,7 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Later parts (apps, tokens) register their subcommands here.
-COMMAND_HOOKS: list[Callable[[Any], None]] = [oauth2_commands.register, mail_commands.register]
+COMMAND_HOOKS: list[Callable[[Any], None]] = [
+    oauth2_commands.register,
+    mail_commands.register,
+    session_commands.register,
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

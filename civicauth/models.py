@@ -2,6 +2,7 @@
 
 from civicauth.accounts.account_tokens import AccountToken
 from civicauth.accounts.models import AuditEvent, User
+from civicauth.accounts.web_sessions import KnownBrowser, WebSession
 from civicauth.clients.models import Client
 from civicauth.db.base import Base
 from civicauth.issues.models import Comment, Follow, Issue, Vote
@@ -23,9 +24,11 @@ __all__ = [
     "Comment",
     "Follow",
     "Issue",
+    "KnownBrowser",
     "MailMessage",
     "OAuthToken",
     "PersonalAccessToken",
     "User",
     "Vote",
+    "WebSession",
 ]

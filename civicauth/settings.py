@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     email_link_limit_account: str = "5/hour"
     require_verified_email: bool = False
 
+    # Sessions (web/session_store.py): a session idle this long is gone; a
+    # sensitive action asks for the password again once it was last entered
+    # longer ago than password_confirm_seconds.
+    session_idle_days: int = Field(14, ge=1, le=400)
+    password_confirm_seconds: int = Field(600, ge=0)
+
     @field_validator(
         "failed_auth_limit_account_address",
         "failed_auth_limit_account",

@@ -25,6 +25,9 @@ EVENTS = {
     "email_change_requested": "Asked to change email address",
     "email_change_failed": "Wrong current password when changing email address",
     "email_changed": "Changed email address",
+    "password_confirm_failed": "Wrong password when confirming it for a sensitive action",
+    "session_ended": "Signed out another session",
+    "other_sessions_ended": "Signed out every other session",
 }
 
 

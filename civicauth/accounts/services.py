@@ -18,6 +18,7 @@ from civicauth.accounts.validation import (
     normalize_email,
     password_errors,
 )
+from civicauth.accounts.web_sessions import end_sessions
 from civicauth.db import utcnow
 from civicauth.errors import InvalidCredentials, NotFound, ValidationFailed
 from civicauth.mail import enqueue
@@ -196,6 +197,7 @@ def set_password(
         raise ValidationFailed(errors)
     user.password_hash = passwords.hash(new_password)
     user.security_stamp = new_security_stamp()
+    end_sessions(session, user.id)
     enqueue(session, user.email, notice, name=user.name)
     session.flush()
     return user

@@ -147,6 +147,22 @@ $forgot_link
 """
         ),
     ),
+    "new_browser_sign_in": MailTemplate(
+        subject=Template("New sign-in to your $service account"),
+        text=Template(
+            """Hello $name,
+
+your $service account ($to) was signed in to from a browser it was not
+signed in from before, on $when.
+Browser: $browser
+Address: $address
+
+If it was you, there is nothing to do. If it was not, change your password
+on $base_url/account/security straight away: that signs out every other
+browser. You can also sign out single sessions there.
+"""
+        ),
+    ),
 }
 
 

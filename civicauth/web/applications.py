@@ -30,6 +30,7 @@ from civicauth.web.application_form import (
     values_of,
 )
 from civicauth.web.guard import not_found
+from civicauth.web.password_confirm import recent_password
 from civicauth.web.render import page
 from civicauth.web.reveal import reveal_once, take_revealed
 
@@ -95,12 +96,17 @@ def applications_page(ctx: AppContext, user: User) -> Template:
     return page("applications.html", user=user, apps=apps, is_pending=is_pending)
 
 
-@get(HERE + "/new", sync_to_thread=False, include_in_schema=False)
+@get(HERE + "/new", sync_to_thread=False, guards=[recent_password], include_in_schema=False)
 def new_application_page(user: User) -> Template:
     return _form_page(user, None, blank_values())
 
 
-@post(HERE, include_in_schema=False)
+@post(
+    HERE,
+    guards=[recent_password],
+    opt={"confirm_back": HERE + "/new"},
+    include_in_schema=False,
+)
 async def create_application(
     request: AnyRequest, ctx: AppContext, user: User
 ) -> Template | Redirect:
@@ -144,7 +150,7 @@ def application_page(request: AnyRequest, ctx: AppContext, user: User, client_id
     return _own_page(ctx, user, client_id, render)
 
 
-@get(APP + "/edit", sync_to_thread=True, include_in_schema=False)
+@get(APP + "/edit", sync_to_thread=True, guards=[recent_password], include_in_schema=False)
 def edit_application_page(ctx: AppContext, user: User, client_id: str) -> Template:
     def render(client: Client) -> Template:
         return _form_page(user, client, values_of(client), reviewed=_edits_wait(ctx, client))
@@ -152,7 +158,7 @@ def edit_application_page(ctx: AppContext, user: User, client_id: str) -> Templa
     return _own_page(ctx, user, client_id, render)
 
 
-@post(APP + "/edit", include_in_schema=False)
+@post(APP + "/edit", guards=[recent_password], include_in_schema=False)
 async def update_application(
     request: AnyRequest, ctx: AppContext, user: User, client_id: str
 ) -> Template | Redirect:
@@ -187,7 +193,12 @@ def _updated_message(name: str, waiting: list[str]) -> str:
     )
 
 
-@post(APP + "/secret", include_in_schema=False)
+@post(
+    APP + "/secret",
+    guards=[recent_password],
+    opt={"confirm_back": HERE + "/{client_id}"},
+    include_in_schema=False,
+)
 async def rotate_application_secret(
     request: AnyRequest, ctx: AppContext, user: User, client_id: str
 ) -> Template | Redirect:
@@ -208,7 +219,7 @@ def confirm_delete_page(ctx: AppContext, user: User, client_id: str) -> Template
     )
 
 
-@post(APP + "/delete", include_in_schema=False)
+@post(APP + "/delete", guards=[recent_password], include_in_schema=False)
 async def delete_application(
     request: AnyRequest, ctx: AppContext, user: User, client_id: str
 ) -> Template | Redirect:

@@ -18,6 +18,7 @@ from civicauth.tokens import authorized
 from civicauth.tokens.oauth_tokens import RefreshLifetimes
 from civicauth.web.forms import client_address
 from civicauth.web.guard import not_found
+from civicauth.web.password_confirm import recent_password
 from civicauth.web.render import page
 from civicauth.web.revoked import back_after_revoking
 
@@ -49,7 +50,7 @@ def confirm_revoke_page(ctx: AppContext, user: User, client_id: str) -> Template
     return page("authorized_application_revoke.html", user=user, app=app, scopes=SCOPES)
 
 
-@post(HERE + "/{client_id:str}/revoke", include_in_schema=False)
+@post(HERE + "/{client_id:str}/revoke", guards=[recent_password], include_in_schema=False)
 async def revoke_application(
     request: AnyRequest, ctx: AppContext, user: User, client_id: str
 ) -> Template | Redirect:

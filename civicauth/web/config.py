@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from cryptography.exceptions import InvalidTag
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
-from litestar.exceptions import SerializationException
-from litestar.middleware.session.client_side import ClientSideSessionBackend, CookieBackendConfig
 from litestar.template.config import TemplateConfig
 
 from civicauth.settings import Settings
+from civicauth.web.session_store import DatabaseSessionConfig
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "civicauth_session"
@@ -27,32 +23,15 @@ def _derived_key(secret: str, purpose: str) -> bytes:
     return hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
 
 
-class _UntrustingCookieBackend(ClientSideSessionBackend):
-    """Litestar's cookie sessions, with any cookie that does not decode as one
-    of ours being no session. Litestar reads the expiry in the cookie's
-    cleartext part before it checks the seal, and lets a crafted one (bad JSON,
-    no or a non-numeric ``expires_at``) escape as a 500."""
-
-    def load_data(self, data: list[bytes]) -> dict[str, Any]:
-        try:
-            return super().load_data(data)
-        except (InvalidTag, SerializationException, ValueError, TypeError, KeyError):
-            return {}
-
-
-@dataclass
-class _SessionCookieConfig(CookieBackendConfig):
-    _backend_class = _UntrustingCookieBackend
-
-
-def session_config(settings: Settings) -> CookieBackendConfig:
-    """Sessions live in an encrypted cookie (AES-GCM): every worker can read
-    them without shared state. A password change ends the others through the
-    security stamp they carry (web/session.py)."""
-    return _SessionCookieConfig(
+def session_config(settings: Settings) -> DatabaseSessionConfig:
+    """Sessions are rows on the server (web/session_store.py); the cookie
+    holds a random id. Every worker and host on one database shares them;
+    signing out, or being signed out from another browser, ends them at once.
+    A session idle longer than ``CIVICAUTH_SESSION_IDLE_DAYS`` is gone."""
+    return DatabaseSessionConfig(
         secret=_derived_key(settings.resolved_secret_key(), "session"),
         key=SESSION_COOKIE,
-        max_age=14 * 24 * 3600,
+        max_age=settings.session_idle_days * 24 * 3600,
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,

@@ -1,8 +1,10 @@
 """A new secret, shown exactly once on the page the form redirects to.
 
-The secret rides to that page inside the session cookie, which is encrypted
-and HttpOnly (web/config.py), and is dropped from it when shown; redirecting
-after the POST means reloading the page never creates a second secret.
+The secret waits for that page in the session's server-side record, sealed
+under a key only the browser's session cookie can derive (never in the cookie,
+never in plain text in the table; web/session_store.py), and is dropped from
+it when shown; redirecting after the POST means reloading the page never
+creates a second secret.
 """
 
 from __future__ import annotations

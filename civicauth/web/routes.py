@@ -7,7 +7,6 @@ from typing import Any
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -20,18 +19,22 @@ from civicauth.web import (
     email_pages,
     issues,
     login,
+    password_confirm,
     password_reset,
     security,
+    sessions_page,
 )
 from civicauth.web.config import HERE, csrf_config, session_config, template_config
 from civicauth.web.guard import SignInRequired, signed_in_page_user, to_sign_in
+from civicauth.web.password_confirm import PasswordConfirmationRequired
+from civicauth.web.session_store import DatabaseSessionConfig
 
 
 class WebConfig:
     """The session, CSRF, template and flash pieces of the pages, built once."""
 
     def __init__(self, settings: Settings) -> None:
-        self.session: CookieBackendConfig = session_config(settings)
+        self.session: DatabaseSessionConfig = session_config(settings)
         self.csrf: CSRFConfig = csrf_config(settings)
         self.templates: TemplateConfig[Any] = template_config()
         self.flash = FlashPlugin(FlashConfig(template_config=self.templates))
@@ -46,6 +49,8 @@ def web_routes(extra: list[ControllerRouterHandler] | None = None) -> list[Contr
             *security.ROUTES,
             *password_reset.ROUTES,
             *email_pages.ROUTES,
+            *sessions_page.ROUTES,
+            *password_confirm.ROUTES,
             *authorized.ROUTES,
             *applications.ROUTES,
             *issues.ROUTES,
@@ -53,7 +58,10 @@ def web_routes(extra: list[ControllerRouterHandler] | None = None) -> list[Contr
         ],
         # A handler that declares ``user`` is for signed-in users only.
         dependencies={"user": Provide(signed_in_page_user, sync_to_thread=True)},
-        exception_handlers={SignInRequired: to_sign_in},
+        exception_handlers={
+            SignInRequired: to_sign_in,
+            PasswordConfirmationRequired: password_confirm.to_confirm,
+        },
         include_in_schema=False,
     )
     return [static, pages]

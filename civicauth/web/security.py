@@ -29,10 +29,12 @@ from civicauth.errors import NotFound, ValidationFailed
 from civicauth.tokens import personal
 from civicauth.web.forms import client_address, form_choices, form_fields
 from civicauth.web.guard import bad_request, not_found
+from civicauth.web.password_confirm import needs_recent_password
 from civicauth.web.render import page, retry_later, try_again_in
 from civicauth.web.reveal import reveal_once, take_revealed
 from civicauth.web.revoked import back_after_revoking
 from civicauth.web.session import refresh_stamp
+from civicauth.web.sessions_page import sessions_section
 
 AnyRequest = Request[Any, Any, Any]
 Action = Callable[[AnyRequest, AppContext, User], Awaitable[Template | Redirect]]
@@ -67,6 +69,7 @@ def render_security(
         "email_values": {},
         "token_values": {"expires_in": personal.DEFAULT_EXPIRY, "scopes": ["public"]},
         **_page_data(ctx, user.id),
+        **sessions_section(request, ctx, user),
         **forms,
     }
     return page("security.html", status, **context)
@@ -196,8 +199,8 @@ async def revoke_token(request: AnyRequest, ctx: AppContext, user: User) -> Temp
 
 ACTIONS: dict[str, Action] = {
     "change_password": change_password,
-    "create_token": create_token,
-    "revoke_token": revoke_token,
+    "create_token": needs_recent_password(create_token),
+    "revoke_token": needs_recent_password(revoke_token),
 }
 
 ROUTES = [security_page, security_action]

@@ -1,7 +1,9 @@
 """Who is signed in to the pages.
 
-The session holds the user id and the user's security stamp at sign-in; a
-password change replaces the stamp, which ends every other session.
+The session (a server-side record, web/session_store.py) holds the user id
+and the user's security stamp at sign-in. A password change deletes the
+user's session records and replaces the stamp: either alone ends every
+other session. Signing in or out gives the browser a new session id.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from litestar.connection import ASGIConnection
 
 from civicauth.accounts.models import User
 from civicauth.context import AppContext
+from civicauth.db import utcnow
+from civicauth.web.session_store import handle_of
 
 AnyConnection = ASGIConnection[Any, Any, Any, Any]
 
@@ -32,20 +36,58 @@ def signed_in_user(connection: AnyConnection, ctx: AppContext) -> User | None:
     return user
 
 
-def sign_in(connection: AnyConnection, user: User) -> None:
-    # A fresh session dict: nothing from before sign-in survives (fixation).
+def sign_in(
+    connection: AnyConnection,
+    user: User,
+    *,
+    password_entered: bool = True,
+) -> None:
+    """Sign ``user`` in to this browser: a new session (and session id), a
+    mail when the user signed in from other browsers before but never from
+    this one, and the password counted as just entered (unless told not)."""
+    # A fresh session dict and id: nothing from before sign-in survives (fixation).
     connection.clear_session()
     connection.set_session({"uid": user.id, "stamp": user.security_stamp})
+    handle = handle_of(connection)
+    handle.renew, handle.keep_created, handle.signed_in = True, False, True
+    handle.password_entered = password_entered
 
 
 def refresh_stamp(connection: AnyConnection, user: User) -> None:
-    """Keep this session alive after its own password change."""
+    """Keep this session alive after its own password change (which deleted
+    every session record of the user): it goes on under a new id, with the
+    time it signed in kept."""
     connection.set_session({"uid": user.id, "stamp": user.security_stamp})
+    handle = handle_of(connection)
+    handle.renew, handle.keep_created, handle.password_entered = True, True, True
 
 
 def sign_out(connection: AnyConnection) -> None:
-    # An empty session rather than none, so a flash message can follow.
+    """End this session on the server. An empty session rather than none,
+    so a flash message can follow (under a new id)."""
     connection.set_session({})
+    handle_of(connection).renew = True
+
+
+def password_entered(connection: AnyConnection) -> None:
+    """The resident just entered the password again (re-authentication)."""
+    handle_of(connection).password_entered = True
+
+
+def password_age(connection: AnyConnection) -> float | None:
+    """Seconds since the password was last entered in this session, or None
+    when it never was (or there is no session record)."""
+    handle = handle_of(connection)
+    if handle.password_entered:
+        return 0.0
+    if handle.password_confirmed_at is None:
+        return None
+    return (utcnow() - handle.password_confirmed_at).total_seconds()
+
+
+def current_session_id(connection: AnyConnection) -> int | None:
+    """The row id of this browser's session record, if it has one."""
+    return handle_of(connection).row_id
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
