@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from civicauth.accounts.account_tokens import AccountToken
+from civicauth.accounts.web_sessions import WebSession
 from civicauth.mail.models import MailMessage
 from civicauth.tokens import secrets
 from tests.functional.oauth_support import form_of
@@ -59,8 +60,8 @@ def set_password(client: httpx.Client, link: str, password: str = NEW) -> httpx.
     )
 
 
-def test_a_reset_ends_every_session_and_the_old_passwords_basic_use(server, inbox, make_user):
-    _, email, old = make_user(name="Forgetful Fran")
+def test_a_reset_ends_every_session_and_the_old_passwords_basic_use(server, inbox, ctx, make_user):
+    user_id, email, old = make_user(name="Forgetful Fran")
     api = server.url + "/api/v2/profile"
     old_session = signed_in(server, email, old)
     assert httpx.get(api, auth=(email, old)).status_code == 200  # now cached
@@ -73,6 +74,9 @@ def test_a_reset_ends_every_session_and_the_old_passwords_basic_use(server, inbo
         assert done.headers["location"] == "/login"
         assert "Your password is reset" in browser.get("/login").text
 
+    with ctx.db.read() as session:  # ended on the server, not only by the stamp
+        rows = session.scalars(select(WebSession).where(WebSession.user_id == user_id)).all()
+    assert rows == []
     assert httpx.get(api, auth=(email, old)).status_code == 401
     assert httpx.get(api, auth=(email, NEW)).json()["email"] == email
     assert old_session.get("/account/security").headers["location"].startswith("/login")
