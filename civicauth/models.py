@@ -1,5 +1,6 @@
 """Imports every model so that ``Base.metadata`` knows all tables (Alembic, tests)."""
 
+from civicauth.accounts.factors.models import RecoveryCode, TotpFactor, WebAuthnCredential
 from civicauth.accounts.models import AuditEvent, User
 from civicauth.clients.models import Client
 from civicauth.db.base import Base
@@ -24,6 +25,9 @@ __all__ = [
     "MailMessage",
     "OAuthToken",
     "PersonalAccessToken",
+    "RecoveryCode",
+    "TotpFactor",
     "User",
     "Vote",
+    "WebAuthnCredential",
 ]

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     mail_retry_max_seconds: float = Field(3600.0, gt=0)
     mail_poll_seconds: float = Field(5.0, gt=0)
 
+    # Second factors (civicauth/accounts/factors): how long the state between
+    # a right password and the second factor lasts before signing in again.
+    second_factor_timeout_seconds: int = Field(300, gt=0)
+
     @field_validator(
         "failed_auth_limit_account_address",
         "failed_auth_limit_account",

@@ -20,6 +20,12 @@ EVENTS = {
     "pat_revoked": "Revoked a personal access token",
     "password_changed": "Changed password",
     "password_change_failed": "Wrong current password when changing password",
+    # Second factors
+    "second_factor_added": "Added a second factor",
+    "second_factor_removed": "Removed a second factor",
+    "second_factor_failed": "Wrong second-factor code or key",
+    "recovery_code_used": "Used a recovery code",
+    "recovery_codes_regenerated": "Made new recovery codes",
 }
 
 

@@ -16,6 +16,7 @@ from anyio import to_thread
 from sqlalchemy.orm import Session
 
 from civicauth.accounts import services as accounts
+from civicauth.accounts.factors.services import has_second_factor
 from civicauth.accounts.models import User
 from civicauth.accounts.passwords import Passwords
 from civicauth.accounts.validation import normalize_email
@@ -39,15 +40,22 @@ class _Verified:
     principal: Principal
     stamp: str
     lifetime: float | None = None  # seconds the credential itself has left
+    # The password was right, but the account has a second factor: Basic
+    # with the password is refused (a personal access token is the way in).
+    needs_token: bool = False
 
 
 def user_snapshot(session: Session, user_id: int) -> tuple[dict[str, Any], str] | None:
-    """The user's profile data and security stamp, or None if the user is gone."""
+    """The user's profile data and credential stamp, or None if the user is
+    gone. The stamp is the security stamp, marked when the account has a
+    second factor: adding one changes it, so a cached Basic credential is
+    checked again (and refused) within the cache's freshness, in every worker."""
     try:
         user = accounts.get_user(session, user_id)
     except NotFound:
         return None
-    return profile_data(session, user), user.security_stamp
+    stamp = user.security_stamp + (":2fa" if has_second_factor(session, user_id) else "")
+    return profile_data(session, user), stamp
 
 
 def profile_data(session: Session, user: User) -> dict[str, Any]:
@@ -160,6 +168,8 @@ class Resolver:
             raise errors.throttled(exc.retry_after) from None
         if verified is None:
             raise errors.invalid_credentials()
+        if verified.needs_token:
+            raise errors.password_needs_token()
         self._remember(key, verified, verified_at=now())
         return verified.principal
 
@@ -176,10 +186,13 @@ class Resolver:
             if user is None:
                 return None
             snapshot = user_snapshot(session, user.id)
+            needs_token = has_second_factor(session, user.id)
         assert snapshot is not None
         profile, stamp = snapshot
         return _Verified(
-            Principal(user.id, ALL_SCOPES, "basic", profile=profile, scheme=errors.BASIC), stamp
+            Principal(user.id, ALL_SCOPES, "basic", profile=profile, scheme=errors.BASIC),
+            stamp,
+            needs_token=needs_token,
         )
 
     def _revalidate(self, user_id: int) -> _Verified | None:

@@ -14,7 +14,15 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from civicauth.settings import Settings
-from civicauth.web import applications, authorized, issues, login, security
+from civicauth.web import (
+    applications,
+    authorized,
+    factor_settings,
+    issues,
+    login,
+    second_factor,
+    security,
+)
 from civicauth.web.config import HERE, csrf_config, session_config, template_config
 from civicauth.web.guard import SignInRequired, signed_in_page_user, to_sign_in
 
@@ -36,6 +44,8 @@ def web_routes(extra: list[ControllerRouterHandler] | None = None) -> list[Contr
         route_handlers=[
             *login.ROUTES,
             *security.ROUTES,
+            *second_factor.ROUTES,
+            *factor_settings.ROUTES,
             *authorized.ROUTES,
             *applications.ROUTES,
             *issues.ROUTES,

@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 
 from civicauth.accounts import services as accounts
 from civicauth.accounts.audit import EVENTS, recent_events, record_event
+from civicauth.accounts.factors.services import factors_of
 from civicauth.accounts.models import User
 from civicauth.accounts.validation import normalize_email
 from civicauth.auth.gate import Throttled
@@ -44,6 +45,7 @@ def _page_data(ctx: AppContext, user_id: int) -> dict[str, Any]:
         return {
             "tokens": personal.personal_tokens_of(session, user_id),
             "events": recent_events(session, user_id),
+            "factors": factors_of(session, user_id),
         }
 
 
@@ -62,6 +64,7 @@ def render_security(
         "password_errors": {},
         "token_errors": {},
         "token_values": {"expires_in": personal.DEFAULT_EXPIRY, "scopes": ["public"]},
+        "factor_errors": {},
         **_page_data(ctx, user.id),
         **forms,
     }
