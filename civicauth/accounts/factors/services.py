@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from civicauth.accounts.audit import record_event
@@ -216,9 +216,3 @@ def regenerate_recovery_codes(session: Session, user: User, *, address: str) -> 
         raise ValidationFailed({"recovery_codes": ["need a second factor first"]})
     record_event(session, "recovery_codes_regenerated", user_id=user.id, address=address)
     return recovery.replace_codes(session, user.id)
-
-
-def forget_pending_totp(session: Session, user_id: int) -> None:
-    session.execute(
-        delete(TotpFactor).where(TotpFactor.user_id == user_id, TotpFactor.confirmed_at.is_(None))
-    )
