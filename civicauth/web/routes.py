@@ -20,6 +20,7 @@ from civicauth.web import (
     factor_settings,
     issues,
     login,
+    passkey_sign_in,
     second_factor,
     security,
 )
@@ -45,6 +46,7 @@ def web_routes(extra: list[ControllerRouterHandler] | None = None) -> list[Contr
             *login.ROUTES,
             *security.ROUTES,
             *second_factor.ROUTES,
+            *passkey_sign_in.ROUTES,
             *factor_settings.ROUTES,
             *authorized.ROUTES,
             *applications.ROUTES,

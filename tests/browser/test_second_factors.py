@@ -136,6 +136,23 @@ def test_passkey_registered_and_used_to_sign_in(page, make_user):
     expect(page.get_by_role("heading", name="Password & Security")).to_be_visible()
     last_used = page.get_by_role("row", name="Passkey “work laptop”").locator("td").nth(2)
     expect(last_used).not_to_have_text("Never")
+    sign_out(page)
+
+    # A passkey alone signs in too: the key verified the resident.
+    page.goto("/login?next=/account/security")
+    page.get_by_role("link", name="Sign in with a passkey").click()
+    expect(page.get_by_role("heading", name="Sign in with a passkey")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "passkey-sign-in")
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    expect(page.get_by_role("heading", name="Password & Security")).to_be_visible()
+
+    # Removing it needs the password and the passkey itself.
+    page.get_by_role("link", name="Remove the passkey work laptop").click()
+    page.get_by_label("Current password").fill(password)
+    page.get_by_role("button", name="Prove with a passkey or security key and remove").click()
+    expect(page.get_by_text("Removed the passkey or security key “work laptop”.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Passkey “work laptop”")).to_have_count(0)
 
 
 def test_oauth_authorization_through_a_second_factor_sign_in(page, server, ctx, make_user):

@@ -122,12 +122,20 @@ def register(
     return credential
 
 
-def authentication_ceremony(rp: RelyingParty, credentials: list[WebAuthnCredential]) -> Ceremony:
-    """Options to sign in with one of ``credentials``."""
+def authentication_ceremony(
+    rp: RelyingParty, credentials: list[WebAuthnCredential], *, passwordless: bool = False
+) -> Ceremony:
+    """Options to sign in with one of ``credentials``; for a passwordless
+    sign-in, none are named (the browser offers its passkeys for this site)
+    and the key must verify the resident (PIN, fingerprint): it stands for
+    both factors."""
+    verification = (
+        UserVerificationRequirement.REQUIRED
+        if passwordless
+        else UserVerificationRequirement.PREFERRED
+    )
     options = generate_authentication_options(
-        rp_id=rp.id,
-        allow_credentials=_descriptors(credentials),
-        user_verification=UserVerificationRequirement.PREFERRED,
+        rp_id=rp.id, allow_credentials=_descriptors(credentials), user_verification=verification
     )
     return Ceremony(options_to_json(options), bytes_to_base64url(options.challenge))
 
@@ -140,21 +148,29 @@ def _answer_id(answer: str) -> bytes | None:
         return None
 
 
-def verify_assertion(
-    session: Session, rp: RelyingParty, user_id: int, *, answer: str, challenge: str
-) -> WebAuthnCredential | None:
-    """The user's credential that signed the challenge (its counter and last
-    use updated), or None when the answer is not a valid one from the user's keys."""
+def credential_answering(session: Session, answer: str) -> WebAuthnCredential | None:
+    """The stored credential a WebAuthn answer names (by its raw id), or None."""
     credential_id = _answer_id(answer)
     if credential_id is None:
         return None
-    credential = session.scalar(
-        select(WebAuthnCredential).where(
-            WebAuthnCredential.user_id == user_id,
-            WebAuthnCredential.credential_id == credential_id,
-        )
-    )
-    if credential is None:
+    query = select(WebAuthnCredential).where(WebAuthnCredential.credential_id == credential_id)
+    return session.scalar(query)
+
+
+def verify_assertion(
+    session: Session,
+    rp: RelyingParty,
+    user_id: int,
+    *,
+    answer: str,
+    challenge: str,
+    passwordless: bool = False,
+) -> WebAuthnCredential | None:
+    """The user's credential that signed the challenge (its counter and last
+    use updated), or None when the answer is not a valid one from the user's
+    keys (for a passwordless sign-in: one that verified the resident)."""
+    credential = credential_answering(session, answer)
+    if credential is None or credential.user_id != user_id:
         return None
     try:
         verified = verify_authentication_response(
@@ -164,6 +180,7 @@ def verify_assertion(
             expected_origin=rp.origin,
             credential_public_key=credential.public_key,
             credential_current_sign_count=credential.sign_count,
+            require_user_verification=passwordless,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError):
         return None
