@@ -255,3 +255,54 @@ def test_the_second_step_needs_a_password_first(server):
         page = client.get("/login/second-factor")
         assert page.status_code == 303
         assert page.headers["location"] == "/login"
+
+
+@pytest.mark.parametrize(
+    "answer", ["garbage", "{}", '{"rawId": 5}', '{"rawId": "!!!"}', '{"rawId": "AAAA"}', "[]"]
+)
+def test_a_made_up_passkey_answer_at_the_second_step_is_a_clear_400(server, enrolled, answer):
+    email, password, _, _ = enrolled
+    with closing(server.client()) as client:
+        password_step(client, email, password)
+        wrong = post_form(client, "/login/second-factor", {"credential": answer})
+        assert wrong.status_code == 400
+        assert "That code or key did not work" in wrong.text
+        assert not is_signed_in(client)
+
+
+def test_made_up_passkey_sign_ins_are_refused_and_limited(server):
+    answers = ["garbage", '{"rawId": "!!!"}', '{"rawId": "AAAA"}']
+    with closing(server.client()) as client:
+        for answer in answers:
+            refused = post_form(client, "/login/passkey", {"credential": answer, "next": "/"})
+            assert refused.status_code == 400
+            assert "That passkey did not sign you in" in refused.text
+        limited = post_form(client, "/login/passkey", {"credential": "{}", "next": "/"})
+        assert limited.status_code == 429
+        assert not is_signed_in(client)
+
+
+def test_a_made_up_passkey_registration_changes_nothing(server, make_user):
+    _, email, password = make_user()
+    with closing(signed_in(server, email, password)) as client:
+        fields = {"name": "key", "credential": '{"id": "x"}', "current_password": password}
+        answer = post_form(client, "/account/second-factors/passkey", fields)
+        assert answer.status_code == 422
+        assert "was not confirmed by the key" in answer.text
+        nameless = {**fields, "name": " "}
+        assert post_form(client, "/account/second-factors/passkey", nameless).status_code == 422
+    with closing(server.client()) as client:
+        assert password_step(client, email, password).headers["location"] == "/"
+
+
+def test_removing_a_factor_named_by_a_huge_id_is_404(server, enrolled):
+    email, password, _, codes = enrolled
+    with closing(server.client()) as client:
+        password_step(client, email, password)
+        factor_step(client, codes[0])
+        fields = {"factor": "99999999999999999999", "current_password": password, "code": codes[1]}
+        token = csrf_of(client.get("/account/security").text)
+        answer = client.post(
+            "/account/second-factors/remove", data={**fields, "_csrf_token": token}
+        )
+        assert answer.status_code == 404

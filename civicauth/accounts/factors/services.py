@@ -19,6 +19,7 @@ from civicauth.accounts.factors.models import TotpFactor, WebAuthnCredential
 from civicauth.accounts.factors.sealed import seal, unseal
 from civicauth.accounts.models import User
 from civicauth.db import utcnow
+from civicauth.db.ids import parse_row_id
 from civicauth.errors import NotFound, ValidationFailed
 from civicauth.mail import enqueue
 
@@ -203,7 +204,8 @@ def remove_factor(session: Session, user: User, factor: str, *, address: str) ->
 
 
 def _passkey_of(session: Session, user_id: int, factor: str) -> WebAuthnCredential:
-    credential = session.get(WebAuthnCredential, int(factor)) if factor.isdigit() else None
+    row_id = parse_row_id(factor)
+    credential = session.get(WebAuthnCredential, row_id) if row_id is not None else None
     if credential is None or credential.user_id != user_id:
         raise NotFound("passkey")
     return credential
