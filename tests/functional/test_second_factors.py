@@ -306,3 +306,26 @@ def test_removing_a_factor_named_by_a_huge_id_is_404(server, enrolled):
             "/account/second-factors/remove", data={**fields, "_csrf_token": token}
         )
         assert answer.status_code == 404
+
+
+def test_a_password_change_ends_a_half_finished_sign_in(server, enrolled):
+    email, password, secret, codes = enrolled
+    with closing(server.client()) as half, closing(server.client()) as full:
+        password_step(half, email, password)
+        password_step(full, email, password)
+        factor_step(full, codes[0])
+        fields = {
+            "action": "change_password",
+            "current_password": password,
+            "password": "another long password",
+            "password_confirmation": "another long password",
+        }
+        assert post_form(full, "/account/security", fields).status_code == 303
+        # The sign-in page's token (the second-factor page would end the state itself).
+        token = csrf_of(half.get("/login").text)
+        late = half.post(
+            "/login/second-factor", data={"code": code_after(secret, 1), "_csrf_token": token}
+        )
+        assert late.status_code == 303
+        assert late.headers["location"] == "/login"
+        assert not is_signed_in(half)
