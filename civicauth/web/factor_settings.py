@@ -33,6 +33,7 @@ from civicauth.web.factor_parts import (
     keep_challenge,
     proof_from,
     relying_party,
+    take_challenge,
     totp_key,
 )
 from civicauth.web.forms import client_address, form_fields
@@ -44,7 +45,6 @@ AnyRequest = Request[Any, Any, Any]
 T = TypeVar("T")
 BASE = "/account/second-factors"
 SECURITY = "/account/security"
-_WRONG_PASSWORD = {"current_password": [accounts.INCORRECT]}
 
 
 class _Refused(Exception):
@@ -182,7 +182,7 @@ def passkey_setup_page(request: AnyRequest, ctx: AppContext, user: User) -> Temp
 async def passkey_setup(request: AnyRequest, ctx: AppContext, user: User) -> Template | Redirect:
     fields = await form_fields(request, "name", "credential", "current_password")
     address = client_address(request)
-    challenge = proof_from(request, fields, "register").challenge
+    challenge = take_challenge(request, "register")
 
     def add(session: Session, current: User) -> list[str] | None:
         return factors.add_passkey(

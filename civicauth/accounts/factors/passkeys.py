@@ -102,7 +102,7 @@ def register(
             expected_origin=rp.origin,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
-        raise ValidationFailed({"credential": ["was not confirmed by the key: try again"]}) from exc
+        raise ValidationFailed({"credential": ["did not answer as expected: try again"]}) from exc
     taken = session.scalar(
         select(WebAuthnCredential.id).where(
             WebAuthnCredential.credential_id == verified.credential_id
