@@ -159,13 +159,15 @@ def _passkey_page(
     errors: dict[str, list[str]] | None = None,
     name: str = "",
 ) -> Template:
+    rp = relying_party(ctx)
     with ctx.db.read() as session:
-        ceremony = passkeys.registration_ceremony(session, relying_party(ctx), user)
+        ceremony = passkeys.registration_ceremony(session, rp, user)
     options = keep_challenge(request, "register", ceremony)
     return page(
         "passkey_setup.html",
         status,
         user=user,
+        ip_site=rp.is_ip_address,
         options=options,
         script=SCRIPT,
         errors=errors or {},

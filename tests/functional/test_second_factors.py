@@ -285,6 +285,9 @@ def test_made_up_passkey_sign_ins_are_refused_and_limited(server):
 def test_a_made_up_passkey_registration_changes_nothing(server, make_user):
     _, email, password = make_user()
     with closing(signed_in(server, email, password)) as client:
+        # This server's public URL is an IP address, where browsers refuse passkeys.
+        page = client.get("/account/second-factors/passkey").text
+        assert "browsers allow passkeys only on a site with a name" in page
         fields = {"name": "key", "credential": '{"id": "x"}', "current_password": password}
         answer = post_form(client, "/account/second-factors/passkey", fields)
         assert answer.status_code == 422

@@ -7,6 +7,7 @@ configured public URL, so a credential made for it works nowhere else.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -43,6 +44,16 @@ class RelyingParty:
     id: str  # the host of the public URL (WebAuthn §5.1.3: no scheme, no port)
     name: str
     origin: str  # scheme://host[:port], what the browser reports in clientDataJSON
+
+    @property
+    def is_ip_address(self) -> bool:
+        """Browsers refuse WebAuthn where the site is an IP address (an RP id
+        must be a domain, WebAuthn §5.1.3): passkeys need a name such as localhost."""
+        try:
+            ipaddress.ip_address(self.id)
+        except ValueError:
+            return False
+        return True
 
     @classmethod
     def from_public_url(cls, url: str, name: str) -> RelyingParty:

@@ -85,3 +85,14 @@ def test_removing_the_last_factor_removes_the_recovery_codes(ctx, make_user):
         assert factors.factors_of(session, user_id).recovery_codes_left == 0
         with pytest.raises(ValidationFailed):
             factors.regenerate_recovery_codes(session, user, address="127.0.0.1")
+
+
+def test_the_relying_party_comes_from_the_public_url():
+    rp = RelyingParty.from_public_url("https://reports.springfield.example:8443", "Reports")
+    assert (rp.id, rp.origin, rp.name) == (
+        "reports.springfield.example",
+        "https://reports.springfield.example:8443",
+        "Reports",
+    )
+    assert not rp.is_ip_address
+    assert RelyingParty.from_public_url("http://127.0.0.1:8000", "x").is_ip_address
