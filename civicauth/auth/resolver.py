@@ -87,6 +87,14 @@ def _live_token(
     return pat.user_id, pat.scope, None, pat.expires_at
 
 
+def _usable(entry: Entry) -> Principal:
+    """The principal of a remembered credential; raises the refusal for a
+    password of an account with a second factor."""
+    if entry.needs_token:
+        raise errors.password_needs_token()
+    return entry.principal
+
+
 class Resolver:
     def __init__(
         self,
@@ -120,7 +128,7 @@ class Resolver:
     def _fresh(self, key: str) -> Principal | None:
         entry = self.cache.get(key)
         if entry is not None and now() < entry.fresh_until:
-            return entry.principal
+            return _usable(entry)
         return None
 
     async def _basic(self, credentials: BasicCredentials, address: str) -> Principal:
@@ -152,8 +160,12 @@ class Resolver:
             and snapshot.stamp == entry.stamp
             and snapshot.principal.profile.get("email_canonical") == account
         ):
-            self._remember(key, snapshot, verified_at=entry.verified_at)
-            return snapshot.principal
+            # The same stamp: the factor is as it was, so is the refusal.
+            kept = replace(snapshot, needs_token=entry.needs_token)
+            self._remember(key, kept, verified_at=entry.verified_at)
+            if kept.needs_token:
+                raise errors.password_needs_token()
+            return kept.principal
         self.cache.drop(key)
         return None
 
@@ -168,9 +180,11 @@ class Resolver:
             raise errors.throttled(exc.retry_after) from None
         if verified is None:
             raise errors.invalid_credentials()
+        # A refusal is remembered like a success: a script still sending the
+        # password pays argon2 once, not on every request.
+        self._remember(key, verified, verified_at=now())
         if verified.needs_token:
             raise errors.password_needs_token()
-        self._remember(key, verified, verified_at=now())
         return verified.principal
 
     def _verify_password(self, credentials: BasicCredentials, address: str) -> _Verified | None:
@@ -259,4 +273,7 @@ class Resolver:
         fresh = self._fresh_for
         if verified.lifetime is not None:
             fresh = min(fresh, verified.lifetime)
-        self.cache.put(key, Entry(verified.principal, now() + fresh, verified_at, verified.stamp))
+        entry = Entry(
+            verified.principal, now() + fresh, verified_at, verified.stamp, verified.needs_token
+        )
+        self.cache.put(key, entry)

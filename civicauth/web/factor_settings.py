@@ -274,6 +274,7 @@ async def remove_factor(request: AnyRequest, ctx: AppContext, user: User) -> Tem
         return _refused_page(answer, refused)
     except NotFound:
         return not_found(user, "second factor")
+    ctx.forget_user(user.id)  # a remembered refusal of Basic ends now in this process
     flash(request, f"Removed {label}.", category="success")
     return Redirect(SECURITY, status_code=303)
 
