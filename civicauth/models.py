@@ -1,6 +1,7 @@
 """Imports every model so that ``Base.metadata`` knows all tables (Alembic, tests)."""
 
 from civicauth.accounts.account_tokens import AccountToken
+from civicauth.accounts.factors.models import RecoveryCode, TotpFactor, WebAuthnCredential
 from civicauth.accounts.models import AuditEvent, User
 from civicauth.accounts.web_sessions import KnownBrowser, WebSession
 from civicauth.clients.models import Client
@@ -28,7 +29,10 @@ __all__ = [
     "MailMessage",
     "OAuthToken",
     "PersonalAccessToken",
+    "RecoveryCode",
+    "TotpFactor",
     "User",
     "Vote",
+    "WebAuthnCredential",
     "WebSession",
 ]

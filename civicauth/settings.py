@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     session_idle_days: int = Field(14, ge=1, le=400)
     password_confirm_seconds: int = Field(600, ge=0)
 
+    # Second factors (civicauth/accounts/factors): how long the state between
+    # a right password and the second factor lasts before signing in again.
+    second_factor_timeout_seconds: int = Field(300, gt=0)
+
     @field_validator(
         "failed_auth_limit_account_address",
         "failed_auth_limit_account",

@@ -134,11 +134,17 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    env: dict[str, str], tmp: Path, workers: int = 1, serve_args: tuple[str, ...] = ()
+    env: dict[str, str],
+    tmp: Path,
+    workers: int = 1,
+    serve_args: tuple[str, ...] = (),
+    public_host: str = "127.0.0.1",
 ) -> Iterator[LiveServer]:
-    """``civicauth serve`` in a subprocess on a free port, until the block ends."""
+    """``civicauth serve`` in a subprocess on a free port, until the block ends.
+    ``public_host`` names it in its public URL (WebAuthn needs a domain such
+    as ``localhost``: an IP address cannot be a relying party id)."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{public_host}:{port}"
     log = tmp / f"server-{port}.log"
     full_env = {**os.environ, **env, "CIVICAUTH_ISSUER": env.get("CIVICAUTH_ISSUER", url)}
     with log.open("wb") as out:

@@ -28,6 +28,12 @@ EVENTS = {
     "password_confirm_failed": "Wrong password when confirming it for a sensitive action",
     "session_ended": "Signed out another session",
     "other_sessions_ended": "Signed out every other session",
+    # Second factors
+    "second_factor_added": "Added a second factor",
+    "second_factor_removed": "Removed a second factor",
+    "second_factor_failed": "Wrong second-factor code or key",
+    "recovery_code_used": "Used a recovery code",
+    "recovery_codes_regenerated": "Made new recovery codes",
 }
 
 

@@ -23,6 +23,9 @@ class Entry:
     fresh_until: float  # monotonic
     verified_at: float  # monotonic; when argon2 last confirmed it (Basic)
     stamp: str = ""  # the user's security stamp when verified (Basic)
+    # A right password of an account with a second factor: remembered so it
+    # costs argon2 once, and refused each time (auth/resolver.py).
+    needs_token: bool = False
 
 
 class CredentialCache:

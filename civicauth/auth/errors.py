@@ -76,6 +76,19 @@ def invalid_credentials() -> AuthFailure:
     return AuthFailure(401, "invalid_credentials", "Wrong email or password.", (BASIC,))
 
 
+def password_needs_token() -> AuthFailure:
+    """The password was right, but the account has a second factor, which
+    HTTP Basic cannot ask for (as GitHub and PyPI do)."""
+    return AuthFailure(
+        401,
+        "invalid_credentials",
+        "This account has a second factor, so its password does not work over HTTP Basic. "
+        "Use a personal access token instead: as the Basic password (user name __token__ "
+        "or your email) or as a bearer token.",
+        (BASIC,),
+    )
+
+
 def unauthorized(description: str) -> AuthFailure:
     """No credentials (or none we understand): both challenges, no error code."""
     return AuthFailure(401, "unauthorized", description)

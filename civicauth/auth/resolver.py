@@ -16,6 +16,7 @@ from anyio import to_thread
 from sqlalchemy.orm import Session
 
 from civicauth.accounts import services as accounts
+from civicauth.accounts.factors.services import has_second_factor
 from civicauth.accounts.models import User
 from civicauth.accounts.passwords import Passwords
 from civicauth.accounts.validation import normalize_email
@@ -39,15 +40,22 @@ class _Verified:
     principal: Principal
     stamp: str
     lifetime: float | None = None  # seconds the credential itself has left
+    # The password was right, but the account has a second factor: Basic
+    # with the password is refused (a personal access token is the way in).
+    needs_token: bool = False
 
 
 def user_snapshot(session: Session, user_id: int) -> tuple[dict[str, Any], str] | None:
-    """The user's profile data and security stamp, or None if the user is gone."""
+    """The user's profile data and credential stamp, or None if the user is
+    gone. The stamp is the security stamp, marked when the account has a
+    second factor: adding one changes it, so a cached Basic credential is
+    checked again (and refused) within the cache's freshness, in every worker."""
     try:
         user = accounts.get_user(session, user_id)
     except NotFound:
         return None
-    return profile_data(session, user), user.security_stamp
+    stamp = user.security_stamp + (":2fa" if has_second_factor(session, user_id) else "")
+    return profile_data(session, user), stamp
 
 
 def profile_data(session: Session, user: User) -> dict[str, Any]:
@@ -78,6 +86,14 @@ def _live_token(
     if pat is None:
         return None
     return pat.user_id, pat.scope, None, pat.expires_at
+
+
+def _usable(entry: Entry) -> Principal:
+    """The principal of a remembered credential; raises the refusal for a
+    password of an account with a second factor."""
+    if entry.needs_token:
+        raise errors.password_needs_token()
+    return entry.principal
 
 
 class Resolver:
@@ -113,7 +129,7 @@ class Resolver:
     def _fresh(self, key: str) -> Principal | None:
         entry = self.cache.get(key)
         if entry is not None and now() < entry.fresh_until:
-            return entry.principal
+            return _usable(entry)
         return None
 
     async def _basic(self, credentials: BasicCredentials, address: str) -> Principal:
@@ -145,8 +161,12 @@ class Resolver:
             and snapshot.stamp == entry.stamp
             and snapshot.principal.profile.get("email_canonical") == account
         ):
-            self._remember(key, snapshot, verified_at=entry.verified_at)
-            return snapshot.principal
+            # The same stamp: the factor is as it was, so is the refusal.
+            kept = replace(snapshot, needs_token=entry.needs_token)
+            self._remember(key, kept, verified_at=entry.verified_at)
+            if kept.needs_token:
+                raise errors.password_needs_token()
+            return kept.principal
         self.cache.drop(key)
         return None
 
@@ -161,7 +181,11 @@ class Resolver:
             raise errors.throttled(exc.retry_after) from None
         if verified is None:
             raise errors.invalid_credentials()
+        # A refusal is remembered like a success: a script still sending the
+        # password pays argon2 once, not on every request.
         self._remember(key, verified, verified_at=now())
+        if verified.needs_token:
+            raise errors.password_needs_token()
         return verified.principal
 
     def _verify_password(self, credentials: BasicCredentials, address: str) -> _Verified | None:
@@ -177,10 +201,13 @@ class Resolver:
             if user is None:
                 return None
             snapshot = user_snapshot(session, user.id)
+            needs_token = has_second_factor(session, user.id)
         assert snapshot is not None
         profile, stamp = snapshot
         return _Verified(
-            Principal(user.id, ALL_SCOPES, "basic", profile=profile, scheme=errors.BASIC), stamp
+            Principal(user.id, ALL_SCOPES, "basic", profile=profile, scheme=errors.BASIC),
+            stamp,
+            needs_token=needs_token,
         )
 
     def _revalidate(self, user_id: int) -> _Verified | None:
@@ -247,4 +274,7 @@ class Resolver:
         fresh = self._fresh_for
         if verified.lifetime is not None:
             fresh = min(fresh, verified.lifetime)
-        self.cache.put(key, Entry(verified.principal, now() + fresh, verified_at, verified.stamp))
+        entry = Entry(
+            verified.principal, now() + fresh, verified_at, verified.stamp, verified.needs_token
+        )
+        self.cache.put(key, entry)

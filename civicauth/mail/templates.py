@@ -163,6 +163,32 @@ browser. You can also sign out single sessions there.
 """
         ),
     ),
+    "second_factor_added": MailTemplate(
+        subject=Template("A second factor was added to your $service account"),
+        text=Template(
+            """Hello $name,
+
+$factor was added as a second factor to your $service account ($to)
+on $when. Signing in now asks for it after the password, and the API takes
+personal access tokens instead of the password.
+
+If you did not add it, someone else has your password: change it on
+$base_url/account/security and remove the factor.
+"""
+        ),
+    ),
+    "second_factor_removed": MailTemplate(
+        subject=Template("A second factor was removed from your $service account"),
+        text=Template(
+            """Hello $name,
+
+$factor was removed from your $service account ($to) on $when.
+
+If you did not remove it, someone else can sign in as you: change your
+password on $base_url/account/security and check your second factors.
+"""
+        ),
+    ),
 }
 
 

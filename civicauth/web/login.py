@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -12,6 +13,7 @@ from litestar.response import Redirect, Template
 from civicauth.accounts import recovery
 from civicauth.accounts import services as accounts
 from civicauth.accounts.audit import record_event
+from civicauth.accounts.factors.services import has_second_factor
 from civicauth.accounts.models import User
 from civicauth.accounts.validation import normalize_email
 from civicauth.auth.gate import Throttled
@@ -19,6 +21,7 @@ from civicauth.context import AppContext
 from civicauth.errors import ValidationFailed
 from civicauth.web.forms import client_address, form_fields
 from civicauth.web.render import page, retry_later, try_again_in
+from civicauth.web.second_factor import begin_second_factor
 from civicauth.web.session import safe_next, sign_in, sign_out, signed_in_user
 
 AnyRequest = Request[Any, Any, Any]
@@ -34,14 +37,26 @@ def login_page(
     return page("login.html", next=target, email="", error=None)
 
 
-def _authenticate(ctx: AppContext, email: str, password: str, address: str) -> User | None:
+@dataclass(frozen=True)
+class _PasswordPassed:
+    user: User
+    needs_second_factor: bool
+
+
+def _authenticate(
+    ctx: AppContext, email: str, password: str, address: str
+) -> _PasswordPassed | None:
     with ctx.db.transaction() as session:
         user = accounts.check_sign_in(
             session, ctx.passwords, email, password, address=address, failed_event="sign_in_failed"
         )
-        if user is not None:
+        if user is None:
+            return None
+        # With a second factor, the sign-in is recorded once that step passes.
+        needs_second_factor = has_second_factor(session, user.id)
+        if not needs_second_factor:
             record_event(session, "sign_in", user_id=user.id, address=address)
-        return user
+        return _PasswordPassed(user, needs_second_factor)
 
 
 @post("/login", include_in_schema=False)
@@ -54,7 +69,7 @@ async def login(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
         return page("login.html", status, next=target, email=fields["email"], error=error)
 
     try:
-        user = await ctx.gate.check(
+        passed = await ctx.gate.check(
             normalize_email(fields["email"]),
             address,
             partial(_authenticate, ctx, fields["email"], fields["password"], address),
@@ -62,9 +77,11 @@ async def login(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
     except Throttled as exc:
         message = "Too many failed attempts. " + try_again_in(exc.retry_after)
         return retry_later(again(message, 429), exc.retry_after)
-    if user is None:
+    if passed is None:
         return again("That email and password do not match an account.", 400)
-    sign_in(request, user)
+    if passed.needs_second_factor:
+        return begin_second_factor(request, passed.user, target)
+    sign_in(request, passed.user)
     return Redirect(target, status_code=303)
 
 

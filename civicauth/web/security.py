@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 from civicauth.accounts import services as accounts
 from civicauth.accounts.account_tokens import pending_email_change
 from civicauth.accounts.audit import EVENTS, recent_events, record_event
+from civicauth.accounts.factors.services import factors_of
 from civicauth.accounts.models import User
 from civicauth.accounts.validation import normalize_email
 from civicauth.auth.gate import Throttled
@@ -48,6 +49,7 @@ def _page_data(ctx: AppContext, user_id: int) -> dict[str, Any]:
             "tokens": personal.personal_tokens_of(session, user_id),
             "events": recent_events(session, user_id),
             "email_change_to": pending_email_change(session, user_id),
+            "factors": factors_of(session, user_id),
         }
 
 
@@ -68,6 +70,7 @@ def render_security(
         "email_errors": {},
         "email_values": {},
         "token_values": {"expires_in": personal.DEFAULT_EXPIRY, "scopes": ["public"]},
+        "factor_errors": {},
         **_page_data(ctx, user.id),
         **sessions_section(request, ctx, user),
         **forms,

@@ -1,0 +1,58 @@
+"""What the second-factor pages share: the relying party and key built from
+the settings, the WebAuthn challenge kept in the session between a page and
+its post, and the proof (code or passkey answer) a form carries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+
+from civicauth.accounts.factors.passkeys import Ceremony, RelyingParty
+from civicauth.accounts.factors.sealed import derive_key
+from civicauth.accounts.factors.services import Proof
+from civicauth.context import AppContext
+
+AnyConnection = ASGIConnection[Any, Any, Any, Any]
+SCRIPT = "/static/webauthn.js"
+
+
+def relying_party(ctx: AppContext) -> RelyingParty:
+    """WebAuthn's relying party: the host and origin of the public URL."""
+    return RelyingParty.from_public_url(ctx.settings.issuer, ctx.settings.service_name)
+
+
+def totp_key(ctx: AppContext) -> bytes:
+    """The key TOTP secrets are sealed with, derived from the app's secret key."""
+    return derive_key(ctx.settings.resolved_secret_key(), "totp-secret")
+
+
+def _session(connection: AnyConnection) -> dict[str, Any]:
+    session = connection.scope.get("session")
+    return session if isinstance(session, dict) else {}
+
+
+def keep_challenge(connection: AnyConnection, purpose: str, ceremony: Ceremony) -> str:
+    """Keep the ceremony's challenge for the post that answers it; the options
+    JSON for the page. (A challenge is no secret: it only has to be fresh.)"""
+    connection.set_session({**_session(connection), f"webauthn_{purpose}": ceremony.challenge})
+    return ceremony.options
+
+
+def take_challenge(connection: AnyConnection, purpose: str) -> str:
+    """The challenge kept for ``purpose``, removed so it answers once; '' if none."""
+    session = _session(connection)
+    challenge = session.get(f"webauthn_{purpose}")
+    if challenge is None:
+        return ""
+    connection.set_session({k: v for k, v in session.items() if k != f"webauthn_{purpose}"})
+    return str(challenge)
+
+
+def proof_from(connection: AnyConnection, fields: dict[str, str], purpose: str) -> Proof:
+    """The factor a form offers: a passkey answer (with the challenge kept for
+    it) when the script filled one in, else the typed code."""
+    challenge = take_challenge(connection, purpose)
+    if fields.get("credential"):
+        return Proof(answer=fields["credential"], challenge=challenge)
+    return Proof(code=fields.get("code", ""))
