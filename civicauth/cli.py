@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from civicauth.accounts import session_commands
-from civicauth.errors import CivicAuthError, ValidationFailed
+from civicauth.errors import CivicAuthError, NotFound, ValidationFailed
 from civicauth.issues import demo as issues_demo
 from civicauth.mail import commands as mail_commands
 from civicauth.oauth2 import commands as oauth2_commands
@@ -120,6 +120,25 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_reset_second_factors(args: argparse.Namespace) -> int:
+    """For a resident who lost every second factor and recovery code (check
+    who is asking first: this lets the password alone sign in again)."""
+    from civicauth.accounts.factors.services import reset_factors
+    from civicauth.accounts.services import find_by_email
+
+    ctx = _context(load_settings())
+    with ctx.db.transaction() as session:
+        user = find_by_email(session, args.email)
+        if user is None:
+            raise NotFound(f"no user with the email {args.email}")
+        removed = reset_factors(session, user)
+    if removed == 0:
+        print(f"{args.email} has no second factor; nothing changed")
+    else:
+        print(f"removed {removed} second factor(s) and the recovery codes of {args.email}; mailed")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Seed the demo user (if missing) and print how to call the API."""
     from civicauth.accounts.services import find_by_email, register_user
@@ -179,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", required=True)
     create.add_argument("--json", action="store_true", help="print JSON")
     create.set_defaults(func=cmd_users_create)
+    reset = users.add_parser(
+        "reset-second-factors",
+        help="remove every second factor and recovery code of a resident who lost them all",
+    )
+    reset.add_argument("email")
+    reset.set_defaults(func=cmd_users_reset_second_factors)
 
     demo = commands.add_parser("demo", help="seed the demo user and app, print how to use them")
     demo.set_defaults(func=cmd_demo)

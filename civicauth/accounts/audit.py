@@ -31,6 +31,7 @@ EVENTS = {
     # Second factors
     "second_factor_added": "Added a second factor",
     "second_factor_removed": "Removed a second factor",
+    "second_factors_reset": "Every second factor removed by an operator",
     "second_factor_failed": "Wrong second-factor code or key",
     "recovery_code_used": "Used a recovery code",
     "recovery_codes_regenerated": "Made new recovery codes",

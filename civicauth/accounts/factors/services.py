@@ -203,6 +203,26 @@ def remove_factor(session: Session, user: User, factor: str, *, address: str) ->
     return label
 
 
+def reset_factors(session: Session, user: User) -> int:
+    """An operator's reset for a resident who lost every factor and every
+    recovery code: remove them all (and a TOTP set-up not yet confirmed),
+    record it and mail the resident. Returns how many factors there were;
+    0 changes nothing."""
+    totp_row = _totp_row(session, user.id)
+    credentials = passkeys.credentials_of(session, user.id)
+    count = len(credentials) + (1 if totp_row is not None and totp_row.confirmed_at else 0)
+    if totp_row is None and not credentials:
+        return 0
+    for row in [*credentials, *([totp_row] if totp_row is not None else [])]:
+        session.delete(row)
+    recovery.delete_codes(session, user.id)
+    session.flush()
+    label = "every second factor (reset by the people who run the service)"
+    record_event(session, "second_factors_reset", user_id=user.id, detail=label)
+    enqueue(session, user.email, "second_factor_removed", name=user.name, factor=label)
+    return count
+
+
 def _passkey_of(session: Session, user_id: int, factor: str) -> WebAuthnCredential:
     row_id = parse_row_id(factor)
     credential = session.get(WebAuthnCredential, row_id) if row_id is not None else None
