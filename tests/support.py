@@ -89,6 +89,19 @@ class Backend:
             drop_postgres_database(self.database_url)
 
 
+def run_civicauth(backend: Backend, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``civicauth ARGS`` as an operator runs it, in its own process, on the
+    module's database (``env`` adds settings); the caller judges the exit."""
+    return subprocess.run(
+        [sys.executable, "-m", "civicauth", *args],
+        env={**os.environ, **backend.env, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def make_backend(tmp: Path) -> Backend:
     env = {
         **CHEAP_ARGON2,

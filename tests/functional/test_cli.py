@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 
+from tests.support import run_civicauth
+
 
 def run(backend, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "civicauth", *args],
-        env={**os.environ, **backend.env, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_civicauth(backend, *args, **(env or {}))
 
 
 @pytest.mark.parametrize(

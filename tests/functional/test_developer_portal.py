@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 from civicauth.clients.services import find_client
 from tests.functional.oauth_support import APP_DETAILS, register_app
 from tests.functional.pages import csrf_of, signed_in
+from tests.support import run_civicauth
 
 HERE = "/oauth/applications"
 FORM = {
@@ -35,13 +33,7 @@ def test_registered_app_is_pending_until_the_operator_approves(server, backend, 
     client_id = register_on_the_portal(page)
     assert "Pending review" in page.get(f"{HERE}/{client_id}").text
 
-    approve = subprocess.run(
-        [sys.executable, "-m", "civicauth", "apps", "approve", client_id],
-        env={**os.environ, **backend.env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    approve = run_civicauth(backend, "apps", "approve", client_id)
     assert approve.returncode == 0, approve.stderr
     assert "tech@example.com" in approve.stdout  # the operator sees the contacts
     shown = page.get(f"{HERE}/{client_id}").text

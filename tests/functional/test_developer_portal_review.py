@@ -4,10 +4,7 @@ contacts apply at once; an app never approved takes edits directly."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from html import unescape
 
 import httpx
@@ -21,7 +18,7 @@ from tests.functional.oauth_support import (
     register_app,
 )
 from tests.functional.pages import post_form, signed_in
-from tests.support import LiveServer
+from tests.support import LiveServer, run_civicauth
 
 HERE = "/oauth/applications"
 NEW_URI = "http://127.0.0.1:9/new-cb"
@@ -44,16 +41,7 @@ def edit(page: httpx.Client, app, **changes: object) -> httpx.Response:  # type:
     return page.get(f"{HERE}/{app.client_id}")
 
 
-def civicauth(backend, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    """``civicauth ARGS`` as the operator runs it, in its own process."""
-    return subprocess.run(
-        [sys.executable, "-m", "civicauth", *args],
-        env={**os.environ, **backend.env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+civicauth = run_civicauth
 
 
 def pending_row(html: str, label: str) -> tuple[list[str], list[str]]:

@@ -4,9 +4,6 @@ by ``civicauth mail status``, and goes out when the server returns."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from contextlib import closing
 from urllib.parse import quote
 
@@ -15,7 +12,7 @@ from sqlalchemy import select
 from civicauth.mail.models import MailMessage
 from tests.functional.pages import signed_in
 from tests.mail_support import PASSWORD, USER, change_password, smtp_server, wait_until
-from tests.support import free_port
+from tests.support import free_port, run_civicauth
 
 SMTP_PORT = free_port()
 SETTINGS = {
@@ -27,15 +24,7 @@ SETTINGS = {
 }
 
 
-def civicauth(backend, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "civicauth", *args],
-        env={**os.environ, **backend.env, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+civicauth = run_civicauth
 
 
 def messages_to(ctx, email: str) -> list[MailMessage]:

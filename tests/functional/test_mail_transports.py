@@ -4,9 +4,6 @@ implicit TLS), the file outbox, retries, and the outbox's transactions."""
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
 import threading
 import uuid
 from email import message_from_bytes, policy
@@ -22,7 +19,7 @@ from civicauth.mail.outbox import counts, troubled
 from civicauth.mail.sender import MailSender
 from civicauth.settings import Settings
 from tests.mail_support import PASSWORD, USER, self_signed, smtp_server
-from tests.support import free_port
+from tests.support import free_port, run_civicauth
 
 NAME = "Rita Resident"
 
@@ -226,14 +223,7 @@ def test_send_pending_sends_the_due_mail_now(backend, ctx):
     queue(ctx, to)
     url = f"smtp://127.0.0.1:{port}"
     with smtp_server(port) as inbox:
-        result = subprocess.run(
-            [sys.executable, "-m", "civicauth", "mail", "send-pending", "--now"],
-            env={**os.environ, **backend.env, "CIVICAUTH_SMTP_URL": url},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = run_civicauth(backend, "mail", "send-pending", "--now", CIVICAUTH_SMTP_URL=url)
         assert result.returncode == 0, result.stderr
         inbox.wait_for(to)
     assert result.stdout.startswith("attempted ")

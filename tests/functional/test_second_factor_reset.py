@@ -4,9 +4,6 @@ it, against the live server's database."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from contextlib import closing
 
 import httpx
@@ -15,7 +12,7 @@ import pytest
 from tests.factor_support import enrol_totp, password_step
 from tests.functional.pages import signed_in
 from tests.mail_support import smtp_server
-from tests.support import free_port
+from tests.support import free_port, run_civicauth
 
 SMTP_PORT = free_port()
 SETTINGS = {"CIVICAUTH_SMTP_URL": f"smtp://127.0.0.1:{SMTP_PORT}"}
@@ -27,15 +24,7 @@ def inbox():
         yield received
 
 
-def civicauth(backend, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "civicauth", *args],
-        env={**os.environ, **backend.env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+civicauth = run_civicauth
 
 
 def test_a_reset_lets_the_password_alone_sign_in_again(inbox, server, backend, make_user):
