@@ -26,7 +26,7 @@ from civicauth.auth.gate import Throttled
 from civicauth.context import AppContext
 from civicauth.errors import ValidationFailed
 from civicauth.web.forms import client_address, form_fields
-from civicauth.web.render import page, retry_later, try_again_in
+from civicauth.web.render import not_checked_now, page, retry_later, try_again_in
 from civicauth.web.security import HERE, render_security
 from civicauth.web.session import safe_next, signed_in_user
 
@@ -116,9 +116,7 @@ async def change_email(request: AnyRequest, ctx: AppContext, user: User) -> Temp
             partial(_request_change, ctx, user.id, fields, address),
         )
     except Throttled as exc:
-        message = "cannot be checked now: too many failed attempts. "
-        message += try_again_in(exc.retry_after)
-        errors = {"email_password": [message]}
+        errors = {"email_password": [not_checked_now(exc.retry_after)]}
         return retry_later(await again(errors, 429), exc.retry_after)
     except ValidationFailed as exc:
         return await again({"new_email": exc.errors["email"]}, 422)

@@ -38,7 +38,7 @@ from civicauth.web.factor_parts import (
 )
 from civicauth.web.forms import client_address, form_fields
 from civicauth.web.guard import not_found
-from civicauth.web.render import page, retry_later, try_again_in
+from civicauth.web.render import not_checked_now, page, retry_later
 from civicauth.web.security import render_security
 
 AnyRequest = Request[Any, Any, Any]
@@ -79,9 +79,7 @@ async def _with_password(
     try:
         done = await ctx.gate.check(normalize_email(user.email), address, checked)
     except Throttled as exc:
-        message = "cannot be checked now: too many failed attempts. " + try_again_in(
-            exc.retry_after
-        )
+        message = not_checked_now(exc.retry_after)
         raise _Refused({"current_password": [message]}, 429, exc.retry_after) from None
     if done is None:
         wrong = "or the code or key is wrong" if proof is not None else ""

@@ -36,3 +36,9 @@ def retry_later(answer: Template, retry_after: int) -> Template:
 def try_again_in(retry_after: int) -> str:
     """The words for that wait, for the page's message."""
     return f"Try again in about {max(1, round(retry_after / 60))} minute(s)."
+
+
+def not_checked_now(retry_after: int) -> str:
+    """The message next to a current-password field the sign-in limits keep
+    from being checked (password change, email change, second factors)."""
+    return "cannot be checked now: too many failed attempts. " + try_again_in(retry_after)

@@ -31,7 +31,7 @@ from civicauth.tokens import personal
 from civicauth.web.forms import client_address, form_choices, form_fields
 from civicauth.web.guard import bad_request, not_found
 from civicauth.web.password_confirm import needs_recent_password
-from civicauth.web.render import page, retry_later, try_again_in
+from civicauth.web.render import not_checked_now, page, retry_later
 from civicauth.web.reveal import reveal_once, take_revealed
 from civicauth.web.revoked import back_after_revoking
 from civicauth.web.session import refresh_stamp
@@ -133,9 +133,7 @@ async def change_password(request: AnyRequest, ctx: AppContext, user: User) -> T
             partial(_change_password, ctx, user.id, fields, address),
         )
     except Throttled as exc:
-        message = "cannot be checked now: too many failed attempts. " + try_again_in(
-            exc.retry_after
-        )
+        message = not_checked_now(exc.retry_after)
         return retry_later(await again({"current_password": [message]}, 429), exc.retry_after)
     except ValidationFailed as exc:
         return await again(exc.errors, 422)
