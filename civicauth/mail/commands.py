@@ -22,7 +22,7 @@ def _when(message: MailMessage) -> str:
 
 
 def _line(message: MailMessage) -> str:
-    """One failing message: never its context (a link's secret, later)."""
+    """One failing message: never its context (sealed, and a link's secret)."""
     return (
         f"#{message.id} {message.template} to {message.to_address}: {_when(message)}, "
         f"attempt {message.attempts}, last error: {message.last_error}"

@@ -116,7 +116,7 @@ def claim_next(
 def record_sent(session: Session, message_id: int, now: datetime) -> None:
     message = session.get_one(MailMessage, message_id)
     message.state, message.sent_at, message.locked_until = SENT, now, None
-    # The mail is out: what it said (a link's secret, later) need not stay.
+    # The mail is out: what it said (a link's secret, sealed) need not stay.
     message.context = {}
 
 

@@ -1,7 +1,7 @@
 """The outbox's seal, row by row: a row written before sealing still sends;
 a row sealed under another secret key (or moved to another address) fails
 at once with a clear error that ``civicauth mail status`` shows, while the
-sender sends the others; ``enqueue`` without a seal refuses."""
+sender sends the others, and sends once the old key is back; ``enqueue`` without a seal refuses."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tests.functional.test_mail_outage import civicauth
 from tests.mail_support import smtp_server
 from tests.support import free_port
 
+OLD_KEY = "the secret key before it was rotated"
 LINK = "http://127.0.0.1:8000/password/reset?token=cvl_not-a-real-token-but-a-secret"
 
 
@@ -72,7 +73,7 @@ def test_a_row_queued_before_sealing_still_sends(ctx):
 def test_a_row_sealed_under_another_key_fails_and_the_others_send(backend, ctx):
     port = free_port()
     rotated_to, moved_from, moved_to, good_to = address(), address(), address(), address()
-    other_key = MailSeal("the secret key before it was rotated")
+    other_key = MailSeal(OLD_KEY)
     context = {"name": "Rotated Rae", "link": LINK}
     sealed = other_key.seal(context, to=rotated_to, template="password_reset")
     rotated = add_row(ctx, rotated_to, "password_reset", sealed)
@@ -117,6 +118,23 @@ def test_a_row_sealed_under_another_key_fails_and_the_others_send(backend, ctx):
 
     # Failed for good: the next pass attempts nothing (no loop on it).
     assert MailSender(ctx.db, settings_for(ctx, free_port())).send_due(ignore_backoff=True) == 0
+
+    # With the old key back, the operator's retry sends what it sealed.
+    with smtp_server(port) as inbox:
+        retried = civicauth(
+            backend,
+            "mail",
+            "send-pending",
+            "--now",
+            "--retry-failed",
+            CIVICAUTH_SMTP_URL=f"smtp://127.0.0.1:{port}",
+            CIVICAUTH_SECRET_KEY=OLD_KEY,
+        )
+        assert retried.returncode == 0, retried.stderr
+        (late,) = inbox.wait_for(rotated_to)
+    assert LINK in late.get_content()
+    assert stored(ctx, rotated).state == "sent"
+    assert stored(ctx, moved).state == "failed"  # moved rows never open
 
 
 def test_enqueue_without_a_seal_refuses_and_stores_nothing(ctx):
