@@ -15,20 +15,17 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.orm import Session
 
-from civicauth.keys import derived_key
+from civicauth import keys
 from civicauth.settings import Settings
 
 SEAL_KEY = "civicauth.mail.seal"
 SEALED = "sealed"
 _PURPOSE = "mail-context"
-_NONCE_BYTES = 12  # the nonce size AES-GCM is built for (NIST SP 800-38D)
 
 
 class SealBroken(Exception):
@@ -40,7 +37,7 @@ class MailSeal:
     """Seals and opens mail contexts under one secret key."""
 
     def __init__(self, secret: str) -> None:
-        self._aead = AESGCM(derived_key(secret, _PURPOSE))
+        self._key = keys.derived_key(secret, _PURPOSE)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MailSeal:
@@ -50,12 +47,11 @@ class MailSeal:
         return "MailSeal(...)"
 
     def seal(self, context: dict[str, str], *, to: str, template: str) -> dict[str, str]:
-        """The stored form of ``context``: ``{"sealed": ...}``, a fresh random
+        """The stored form of ``context``: ``{"sealed": ...}``, with a fresh
         nonce each time."""
-        nonce = os.urandom(_NONCE_BYTES)
-        plain = json.dumps(context, separators=(",", ":"), sort_keys=True).encode()
-        box = self._aead.encrypt(nonce, plain, _bound_to(to, template))
-        return {SEALED: base64.b64encode(nonce + box).decode("ascii")}
+        plain = json.dumps(context, separators=(",", ":"), sort_keys=True)
+        box = keys.seal(self._key, plain, _bound_to(to, template))
+        return {SEALED: base64.b64encode(box).decode("ascii")}
 
     def open(self, stored: dict[str, Any], *, to: str, template: str) -> dict[str, Any]:
         """The context as it was queued; a legacy unsealed dict as it is.
@@ -63,10 +59,8 @@ class MailSeal:
         if not is_sealed(stored):
             return dict(stored)
         try:
-            raw = base64.b64decode(stored[SEALED], validate=True)
-            plain = self._aead.decrypt(
-                raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _bound_to(to, template)
-            )
+            box = base64.b64decode(stored[SEALED], validate=True)
+            plain = keys.unseal(self._key, box, _bound_to(to, template))
         except (binascii.Error, ValueError, InvalidTag) as exc:
             raise SealBroken("sealed under another secret key, or altered since") from exc
         opened = json.loads(plain)
@@ -79,9 +73,9 @@ def is_sealed(stored: Any) -> bool:
     return isinstance(stored, dict) and set(stored) == {SEALED} and isinstance(stored[SEALED], str)
 
 
-def _bound_to(to: str, template: str) -> bytes:
+def _bound_to(to: str, template: str) -> str:
     """Associated data: the seal opens only on the row it was made for."""
-    return f"{template}\x00{to}".encode()
+    return f"{template}\x00{to}"
 
 
 def session_info(settings: Settings) -> dict[str, Any]:
