@@ -70,6 +70,7 @@ class MailSeal:
 
 
 def is_sealed(stored: Any) -> bool:
+    """True for the form ``MailSeal.seal`` stores; False for a legacy context."""
     return isinstance(stored, dict) and set(stored) == {SEALED} and isinstance(stored[SEALED], str)
 
 
