@@ -33,6 +33,7 @@ from civicauth.context import AppContext
 from civicauth.db import Database
 from civicauth.forwarded import forwarded_headers_middleware
 from civicauth.logs import keep_secrets_out_of_access_logs, show_app_logs
+from civicauth.mail import seal
 from civicauth.mail.sender import MailSender
 from civicauth.oauth2.provider import Provider
 from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
@@ -48,7 +49,8 @@ log = logging.getLogger("civicauth")
 
 
 def build_context(settings: Settings) -> AppContext:
-    db = Database(settings.database_url)
+    # Its sessions carry the mail seal: whatever they queue is sealed at rest.
+    db = Database(settings.database_url, info=seal.session_info(settings))
     passwords = Passwords(
         settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism
     )

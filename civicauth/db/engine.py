@@ -37,10 +37,12 @@ def make_engine(url: str, **options: Any) -> Engine:
 class Database:
     """One engine and its session factory; the request edge owns transactions."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, info: dict[str, Any] | None = None) -> None:
+        """``info`` is copied into every session's ``Session.info`` (the mail
+        seal, civicauth/mail/seal.py, travels there)."""
         self.url = url
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -10,6 +10,7 @@ from typing import Any
 from civicauth.db import Database, utcnow
 from civicauth.mail import outbox
 from civicauth.mail.models import MailMessage
+from civicauth.mail.seal import session_info
 from civicauth.mail.sender import MailSender
 from civicauth.settings import load_settings
 
@@ -21,7 +22,7 @@ def _when(message: MailMessage) -> str:
 
 
 def _line(message: MailMessage) -> str:
-    """One failing message: never its context (a link's secret, later)."""
+    """One failing message: never its context (sealed, and a link's secret)."""
     return (
         f"#{message.id} {message.template} to {message.to_address}: {_when(message)}, "
         f"attempt {message.attempts}, last error: {message.last_error}"
@@ -41,6 +42,8 @@ def _as_json(message: MailMessage) -> dict[str, Any]:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    # No mail seal: status reads states and errors, and could not open a
+    # context even by mistake.
     db = Database(load_settings().database_url)
     try:
         with db.read() as session:
@@ -58,7 +61,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_send_pending(args: argparse.Namespace) -> int:
     settings = load_settings()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, info=session_info(settings))
     try:
         if args.retry_failed:
             with db.transaction() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Any
 
 from civicauth.mail import templates
 from civicauth.mail.models import MailMessage
@@ -16,10 +17,11 @@ from civicauth.settings import Settings
 POLICY = policy.SMTP.clone(max_line_length=998)
 
 
-def compose(message: MailMessage, settings: Settings) -> EmailMessage:
-    """Raises KeyError when the stored context no longer fits the template."""
+def compose(message: MailMessage, opened: dict[str, Any], settings: Settings) -> EmailMessage:
+    """The mail, from the message and its ``opened`` (unsealed) context.
+    Raises KeyError when that context no longer fits the template."""
     context = {
-        **message.context,
+        **opened,
         "service": settings.service_name,
         "to": message.to_address,
         "base_url": settings.issuer,

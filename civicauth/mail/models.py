@@ -16,8 +16,9 @@ STATES = (PENDING, SENT, FAILED)
 
 class MailMessage(Base):
     """One mail in the outbox. It is rendered when it is sent, from its
-    template and context; the context is emptied once the mail is out, so a
-    link's secret lives here no longer than it must."""
+    template and context. The context is stored sealed (civicauth/mail/seal.py:
+    a link's secret is never here in plain text) and emptied once the mail is
+    out, so even sealed it stays no longer than it must."""
 
     __tablename__ = "mail_messages"
     __table_args__ = (Index("ix_mail_messages_state_next_attempt_at", "state", "next_attempt_at"),)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from civicauth.mail import templates
 from civicauth.mail.models import FAILED, PENDING, SENT, STATES, MailMessage
+from civicauth.mail.seal import seal_of
 
 WAKE_KEY = "civicauth.mail.enqueued"
 # Senders in this process, woken when a transaction that queued mail commits.
@@ -39,13 +40,17 @@ def _wake(session: Session) -> None:
 
 def enqueue(session: Session, to: str, template_name: str, **context: Any) -> MailMessage:
     """Queue the mail ``template_name`` (civicauth/mail/templates.py) to one
-    address. It goes out after the caller's transaction commits; raises
-    ValueError for a bad address, an unknown template or a missing value."""
+    address. It goes out after the caller's transaction commits; its context
+    is stored sealed (civicauth/mail/seal.py). Raises ValueError for a bad
+    address, an unknown template or a missing value, and RuntimeError when the
+    session's Database has no mail seal."""
+    seal = seal_of(session)
     if "@" not in to or "\n" in to or "\r" in to or "," in to:
         raise ValueError("a mail goes to exactly one address")
     values = {key: str(value) for key, value in context.items()}
     templates.check(template_name, values)
-    message = MailMessage(to_address=to, template=template_name, context=values, state=PENDING)
+    sealed = seal.seal(values, to=to, template=template_name)
+    message = MailMessage(to_address=to, template=template_name, context=sealed, state=PENDING)
     session.add(message)
     if not session.info.get(WAKE_KEY):
         session.info[WAKE_KEY] = True
@@ -111,18 +116,25 @@ def claim_next(
 def record_sent(session: Session, message_id: int, now: datetime) -> None:
     message = session.get_one(MailMessage, message_id)
     message.state, message.sent_at, message.locked_until = SENT, now, None
-    # The mail is out: what it said (a link's secret, later) need not stay.
+    # The mail is out: what it said (a link's secret, sealed) need not stay.
     message.context = {}
 
 
 def record_failure(
-    session: Session, message_id: int, error: str, now: datetime, policy: RetryPolicy
+    session: Session,
+    message_id: int,
+    error: str,
+    now: datetime,
+    policy: RetryPolicy,
+    *,
+    final: bool = False,
 ) -> MailMessage:
     """Keep the error; try again after the backoff, or mark the message
-    failed after the last attempt (it stays listed, never deleted)."""
+    failed after the last attempt, or at once when another attempt cannot
+    go better (``final``). It stays listed, never deleted."""
     message = session.get_one(MailMessage, message_id)
     message.last_error, message.locked_until = error[:1000], None
-    if message.attempts >= policy.max_attempts:
+    if final or message.attempts >= policy.max_attempts:
         message.state = FAILED
     else:
         message.next_attempt_at = now + policy.delay(message.attempts)

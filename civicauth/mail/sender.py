@@ -19,10 +19,18 @@ from email.message import EmailMessage
 from civicauth.db import Database, utcnow
 from civicauth.mail import outbox
 from civicauth.mail.compose import compose
+from civicauth.mail.seal import SealBroken, seal_of
 from civicauth.mail.transports import FileOutbox, SmtpTransport, transport_for
 from civicauth.settings import Settings
 
 log = logging.getLogger("civicauth.mail")
+
+# No later attempt opens it: the message fails at once. With the old key back,
+# ``civicauth mail send-pending --retry-failed`` sends it.
+UNOPENED = (
+    "sealed under another secret key (or altered since): it cannot be opened; "
+    "with the old CIVICAUTH_SECRET_KEY back, send-pending --retry-failed sends it"
+)
 
 
 class MailSender:
@@ -44,6 +52,9 @@ class MailSender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._waker: Callable[[], None] | None = None
+        # Refuse now, not at the first message: the sender opens every seal.
+        with db.read() as session:
+            seal_of(session)
 
     def send_one(self, since: datetime, *, ignore_backoff: bool = False) -> bool:
         """Attempt the next due message not attempted since ``since``;
@@ -55,15 +66,19 @@ class MailSender:
             if message is None:
                 return False
             mail_id, to, template = message.id, message.to_address, message.template
+            mail: EmailMessage | None = None
+            error, final = None, False
             try:
-                mail: EmailMessage | None = compose(message, self.settings)
-                error = None
+                opened = seal_of(session).open(message.context, to=to, template=template)
+                mail = compose(message, opened, self.settings)
+            except SealBroken:
+                error, final = UNOPENED, True
             except KeyError as exc:
-                mail, error = None, f"template {template!r} lacks a value for {exc.args[0]}"
+                error = f"template {template!r} lacks a value for {exc.args[0]}"
         if mail is not None:
             error = self._deliver(mail, mail_id, to, template)
         if error is not None:
-            self._record_failure(mail_id, to, template, error)
+            self._record_failure(mail_id, to, template, error, final=final)
         return True
 
     def _deliver(self, mail: EmailMessage, mail_id: int, to: str, template: str) -> str | None:
@@ -77,9 +92,13 @@ class MailSender:
         log.info("mail #%d (%s) to %s: sent to %s", mail_id, template, to, where)
         return None
 
-    def _record_failure(self, mail_id: int, to: str, template: str, error: str) -> None:
+    def _record_failure(
+        self, mail_id: int, to: str, template: str, error: str, *, final: bool = False
+    ) -> None:
         with self.db.transaction() as session:
-            message = outbox.record_failure(session, mail_id, error, utcnow(), self.policy)
+            message = outbox.record_failure(
+                session, mail_id, error, utcnow(), self.policy, final=final
+            )
             attempts, state, retry_at = message.attempts, message.state, message.next_attempt_at
         of = f"attempt {attempts} of {self.policy.max_attempts}"
         if state == "failed":

@@ -21,6 +21,7 @@ from civicauth.clients import services as clients
 from civicauth.clients.models import Client
 from civicauth.clients.services import Registration
 from civicauth.db import Database
+from civicauth.mail.seal import session_info
 from civicauth.oauth2.metadata import AUTHORIZE_PATH, DEMO_CALLBACK_PATH, TOKEN_PATH
 from civicauth.settings import Settings, load_settings
 from civicauth.tokens.codes import purge_codes
@@ -32,8 +33,10 @@ DEMO_ORGANIZATION = "civicauth"
 
 @contextmanager
 def _transaction(settings: Settings | None = None) -> Iterator[Session]:
-    """One transaction on the configured database, for one command."""
-    db = Database((settings or load_settings()).database_url)
+    """One transaction on the configured database, for one command (with the
+    mail seal, so a command may queue mail, e.g. to an app's contacts)."""
+    settings = settings or load_settings()
+    db = Database(settings.database_url, info=session_info(settings))
     try:
         with db.transaction() as session:
             yield session

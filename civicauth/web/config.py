@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from civicauth.keys import derived_key
 from civicauth.settings import Settings
 from civicauth.web.session_store import DatabaseSessionConfig
 
@@ -19,17 +19,13 @@ CSRF_COOKIE = "civicauth_csrf"
 CSRF_EXEMPT = ["^/api/", "^/oauth/token", "^/oauth/revoke", "^/oauth/introspect"]
 
 
-def _derived_key(secret: str, purpose: str) -> bytes:
-    return hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
-
-
 def session_config(settings: Settings) -> DatabaseSessionConfig:
     """Sessions are rows on the server (web/session_store.py); the cookie
     holds a random id. Every worker and host on one database shares them;
     signing out, or being signed out from another browser, ends them at once.
     A session idle longer than ``CIVICAUTH_SESSION_IDLE_DAYS`` is gone."""
     return DatabaseSessionConfig(
-        secret=_derived_key(settings.resolved_secret_key(), "session"),
+        secret=derived_key(settings.resolved_secret_key(), "session"),
         key=SESSION_COOKIE,
         max_age=settings.session_idle_days * 24 * 3600,
         httponly=True,
@@ -41,7 +37,7 @@ def session_config(settings: Settings) -> DatabaseSessionConfig:
 
 def csrf_config(settings: Settings) -> CSRFConfig:
     return CSRFConfig(
-        secret=_derived_key(settings.resolved_secret_key(), "csrf").hex(),
+        secret=derived_key(settings.resolved_secret_key(), "csrf").hex(),
         cookie_name=CSRF_COOKIE,
         cookie_secure=settings.secure_cookies,
         cookie_httponly=True,

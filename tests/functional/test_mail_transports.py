@@ -16,6 +16,7 @@ from civicauth.db import Database
 from civicauth.mail import enqueue
 from civicauth.mail.models import MailMessage
 from civicauth.mail.outbox import counts, troubled
+from civicauth.mail.seal import session_info
 from civicauth.mail.sender import MailSender
 from civicauth.settings import Settings
 from tests.mail_support import PASSWORD, USER, self_signed, smtp_server
@@ -198,7 +199,8 @@ def test_two_senders_never_send_one_message_twice(ctx):
     ids = {queue(ctx, to) for _ in range(12)}
     with smtp_server(port) as inbox:
         settings = settings_for(ctx, smtp_url=f"smtp://127.0.0.1:{port}")
-        databases = [Database(settings.database_url) for _ in range(2)]
+        info = session_info(ctx.settings)
+        databases = [Database(settings.database_url, info=info) for _ in range(2)]
         senders = [MailSender(db, settings) for db in databases]
         start = threading.Barrier(2)
 
