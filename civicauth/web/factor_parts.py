@@ -8,8 +8,8 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
+from civicauth.accounts.factors import totp
 from civicauth.accounts.factors.passkeys import Ceremony, RelyingParty
-from civicauth.accounts.factors.sealed import derive_key
 from civicauth.accounts.factors.services import Proof
 from civicauth.context import AppContext
 
@@ -24,7 +24,7 @@ def relying_party(ctx: AppContext) -> RelyingParty:
 
 def totp_key(ctx: AppContext) -> bytes:
     """The key TOTP secrets are sealed with, derived from the app's secret key."""
-    return derive_key(ctx.settings.resolved_secret_key(), "totp-secret")
+    return totp.sealing_key(ctx.settings.resolved_secret_key())
 
 
 def _session(connection: AnyConnection) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from civicauth.mail.models import MailMessage
 from civicauth.mail.seal import MailSeal, SealBroken
 from civicauth.mail.sender import MailSender
 from civicauth.settings import Settings
-from tests.functional.test_mail_outage import civicauth
 from tests.mail_support import smtp_server
 from tests.support import free_port
+from tests.support import run_civicauth as civicauth
 
 OLD_KEY = "the secret key before it was rotated"
 LINK = "http://127.0.0.1:8000/password/reset?token=cvl_not-a-real-token-but-a-secret"

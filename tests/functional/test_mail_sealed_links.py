@@ -11,9 +11,10 @@ import httpx
 from sqlalchemy import text
 
 from tests.functional.recovery_support import ask_for_reset, follow_form, link_in, token_of
-from tests.functional.test_mail_outage import civicauth, messages_to
+from tests.functional.test_mail_outage import messages_to
 from tests.mail_support import smtp_server, wait_until
 from tests.support import free_port
+from tests.support import run_civicauth as civicauth
 
 SMTP_PORT = free_port()
 SETTINGS = {

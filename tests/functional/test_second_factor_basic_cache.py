@@ -12,7 +12,7 @@ import httpx
 import pyotp
 
 from civicauth.accounts.factors import services as factors
-from civicauth.accounts.factors.sealed import derive_key
+from civicauth.accounts.factors.totp import sealing_key
 from civicauth.accounts.services import get_user
 from tests.functional.test_credential_cache import count_argon2
 
@@ -31,7 +31,7 @@ def test_a_remembered_basic_credential_is_refused_once_a_factor_exists(server, c
 
 
 def add_factor(ctx, user_id: int) -> None:
-    key = derive_key(ctx.settings.resolved_secret_key(), "totp-secret")
+    key = sealing_key(ctx.settings.resolved_secret_key())
     with ctx.db.transaction() as session:
         user = get_user(session, user_id)
         secret = factors.pending_totp_secret(session, key, user)

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from civicauth.accounts.audit import record_event
 from civicauth.accounts.factors import passkeys, recovery, totp
 from civicauth.accounts.factors.models import TotpFactor, WebAuthnCredential
-from civicauth.accounts.factors.sealed import seal, unseal
 from civicauth.accounts.models import User
 from civicauth.db import utcnow
 from civicauth.db.ids import parse_row_id
 from civicauth.errors import NotFound, ValidationFailed
+from civicauth.keys import seal, unseal
 from civicauth.mail import enqueue
 
 WRONG_CODE = "is not a current code from your authenticator app"

@@ -8,9 +8,17 @@ import time
 
 import pyotp
 
+from civicauth.keys import derived_key
+
 DIGITS = 6
 STEP = 30
 DRIFT_STEPS = 1
+
+
+def sealing_key(app_secret: str) -> bytes:
+    """The key TOTP secrets are sealed with (civicauth/keys.py), derived from
+    the app's secret key for this purpose alone."""
+    return derived_key(app_secret, "civicauth-totp-secret")
 
 
 def new_secret() -> str:

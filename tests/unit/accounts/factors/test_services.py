@@ -14,11 +14,11 @@ from sqlalchemy import select
 from civicauth.accounts.factors import services as factors
 from civicauth.accounts.factors.models import RecoveryCode, TotpFactor
 from civicauth.accounts.factors.passkeys import RelyingParty
-from civicauth.accounts.factors.sealed import derive_key
+from civicauth.accounts.factors.totp import sealing_key
 from civicauth.accounts.services import get_user
 from civicauth.errors import ValidationFailed
 
-KEY = derive_key("unit test secret", "totp-secret")
+KEY = sealing_key("unit test secret")
 RP = RelyingParty.from_public_url("http://localhost:8000", "civicauth")
 
 
