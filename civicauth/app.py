@@ -40,6 +40,7 @@ from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
 from civicauth.oauth2.routes import http_error as oauth2_http_error
 from civicauth.path_ids import ids_in_range
 from civicauth.settings import Settings
+from civicauth.tokens import secrets
 from civicauth.web.authorize import authorize_router
 from civicauth.web.errors import error_page
 from civicauth.web.routes import WebConfig, web_routes
@@ -49,8 +50,14 @@ log = logging.getLogger("civicauth")
 
 
 def build_context(settings: Settings) -> AppContext:
-    # Its sessions carry the mail seal: whatever they queue is sealed at rest.
-    db = Database(settings.database_url, info=seal.session_info(settings))
+    # Its sessions carry the mail seal (whatever they queue is sealed at rest)
+    # and the token keys (what they mint carries a mac; what they look up is
+    # refused unread when its mac is wrong).
+    tokens = secrets.TokenKeys.from_settings(settings)
+    db = Database(
+        settings.database_url,
+        info={**seal.session_info(settings), **secrets.session_info(tokens)},
+    )
     passwords = Passwords(
         settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism
     )
@@ -69,6 +76,7 @@ def build_context(settings: Settings) -> AppContext:
         passwords,
         gate,
         settings.resolved_secret_key(),
+        tokens,
         fresh_for=settings.auth_cache_seconds,
         credential_ttl=settings.credential_cache_ttl,
     )
@@ -81,7 +89,9 @@ def build_context(settings: Settings) -> AppContext:
         reset_per_address=settings.password_reset_limit_address,
         per_account=settings.email_link_limit_account,
     )
-    return AppContext(settings, db, passwords, gate, signups, resolver, creation_limits, link_mails)
+    return AppContext(
+        settings, db, passwords, gate, signups, resolver, creation_limits, link_mails, tokens
+    )
 
 
 @get("/healthz", sync_to_thread=True, tags=["operations"])

@@ -11,6 +11,7 @@ from civicauth.auth.resolver import Resolver
 from civicauth.auth.throttle import CreationLimits, SignupThrottle
 from civicauth.db import Database
 from civicauth.settings import Settings
+from civicauth.tokens.secrets import TokenKeys
 
 
 @dataclass
@@ -25,6 +26,8 @@ class AppContext:
     creation_limits: CreationLimits
     # Mails carrying a reset or confirmation link.
     link_mails: LinkMailLimits
+    # Mints tokens and tells ours from made-up ones (also in every Session.info).
+    tokens: TokenKeys
 
     def forget_user(self, user_id: int) -> None:
         """End, in this process at once, every cached credential of a user

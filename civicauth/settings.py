@@ -31,6 +31,13 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///var/civicauth.sqlite3"
     secret_key: str = ""
+    # The key before the last rotation: tokens minted under it keep working,
+    # and mail queued under it still opens. Empty: no previous key.
+    secret_key_previous: str = ""
+    # Tokens minted before they carried a mac (42 characters) are looked up as
+    # before. Turn off once none are left (civicauth/tokens/secrets.py): then
+    # a made-up token of that shape is refused without a database read too.
+    legacy_tokens: bool = True
     issuer: str = "http://127.0.0.1:8000"
     redis_url: str | None = None
     # Prefix of every Redis key, so several deployments can share one Redis.

@@ -14,8 +14,8 @@ def issue_tokens(
     ctx: Any, user_id: int, client_pk: int, scope: str = "public write", ttl: int = 7200
 ) -> tuple[str, str]:
     """Consent plus a live access token and refresh token; returns (access, refresh)."""
-    access = secrets.mint(secrets.Kind.ACCESS)
-    refresh = secrets.mint(secrets.Kind.REFRESH)
+    access = ctx.tokens.mint(secrets.Kind.ACCESS)
+    refresh = ctx.tokens.mint(secrets.Kind.REFRESH)
     with ctx.db.transaction() as session:
         record_consent(session, user_id, client_pk, scope)
         store_token(

@@ -57,7 +57,7 @@ def issue_link(session: Session, user: User, purpose: Purpose, email: str | None
     the newest mail counts. Returns the token, which is stored only as a digest."""
     now = utcnow()
     _retire(session, user.id, now, purpose)
-    token = secrets.mint(secrets.Kind.ACCOUNT_LINK)
+    token = secrets.keys_of(session).mint(secrets.Kind.ACCOUNT_LINK)
     session.add(
         AccountToken(
             purpose=purpose,
@@ -76,7 +76,7 @@ def live_link(session: Session, token: str, purposes: tuple[Purpose, ...]) -> Ac
     """The unused, unexpired link row of ``token`` for one of ``purposes``
     that still fits its account; raises LinkInvalid. Changes nothing (the
     page a mailed link opens calls this; a mail scanner may open it too)."""
-    if secrets.kind_of(token) is not secrets.Kind.ACCOUNT_LINK:
+    if secrets.keys_of(session).kind_of(token) is not secrets.Kind.ACCOUNT_LINK:
         raise LinkInvalid()
     row = session.scalar(
         select(AccountToken).where(AccountToken.token_digest == secrets.digest(token))

@@ -103,6 +103,7 @@ class Resolver:
         passwords: Passwords,
         gate: PasswordGate,
         secret_key: str,
+        tokens: secrets.TokenKeys,
         fresh_for: float = 1.0,
         credential_ttl: float = 300.0,
     ) -> None:
@@ -112,6 +113,7 @@ class Resolver:
         self.cache = CredentialCache()
         self._locks = KeyedLocks()
         self._key = secret_key.encode()
+        self._tokens = tokens
         self._fresh_for = fresh_for
         self._credential_ttl = credential_ttl
 
@@ -223,8 +225,8 @@ class Resolver:
     # -- Bearer tokens -----------------------------------------------------
 
     async def _bearer(self, token: str) -> Principal:
-        # The checksum refuses a made-up or mistyped token without a database read.
-        kind = secrets.kind_of(token)
+        # The mac refuses a made-up or mistyped token without a database read.
+        kind = self._tokens.kind_of(token)
         if kind not in (secrets.Kind.ACCESS, secrets.Kind.PERSONAL):
             raise errors.invalid_token()
         key = "bearer:" + secrets.digest(token)

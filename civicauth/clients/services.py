@@ -183,7 +183,7 @@ def register_client(
     """Create an application; returns it and, for a confidential one, its
     secret (the only time the secret exists in clear). Raises ValidationFailed."""
     fields = normalised_fields(reg)
-    secret = None if reg.is_public else secrets.mint(secrets.Kind.CLIENT_SECRET)
+    secret = None if reg.is_public else secrets.mint_client_secret()
     client = Client(
         client_id=secrets.new_client_id(),
         client_secret_digest=secrets.digest(secret) if secret else None,
@@ -224,7 +224,7 @@ def rotate_secret(session: Session, client: Client) -> str:
     """A new secret for a confidential application; the old one stops working."""
     if client.is_public:
         raise ValidationFailed({"client_secret": ["public applications have no secret"]})
-    secret = secrets.mint(secrets.Kind.CLIENT_SECRET)
+    secret = secrets.mint_client_secret()
     client.client_secret_digest = secrets.digest(secret)
     session.flush()
     return secret

@@ -46,7 +46,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     server: RequestStore
 
     def generate_authorization_code(self) -> str:
-        return secrets.mint(secrets.Kind.CODE)
+        return secrets.keys_of(self.server.session).mint(secrets.Kind.CODE)
 
     def save_authorization_code(self, code: str, request: Any) -> None:
         data = request.payload.data

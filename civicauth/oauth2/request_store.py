@@ -88,14 +88,15 @@ class RequestStore:
         allowed = client.get_allowed_scope(scope)
         if allowed is None:
             raise InvalidScopeError()
-        refresh = secrets.mint(secrets.Kind.REFRESH) if include_refresh_token else None
-        return self._token(allowed, secrets.mint(secrets.Kind.ACCESS), refresh)
+        tokens = secrets.keys_of(self.session)
+        refresh = tokens.mint(secrets.Kind.REFRESH) if include_refresh_token else None
+        return self._token(allowed, tokens.mint(secrets.Kind.ACCESS), refresh)
 
     def rotated_token(self, scope: str, old_refresh_token: str) -> dict[str, Any]:
         """The pair ``old_refresh_token`` turns into: always the same one."""
-        key = self.config.key
-        access = secrets.derive(secrets.Kind.ACCESS, key, "access\x00" + old_refresh_token)
-        refresh = secrets.derive(secrets.Kind.REFRESH, key, "refresh\x00" + old_refresh_token)
+        key, tokens = self.config.key, secrets.keys_of(self.session)
+        access = tokens.derive(secrets.Kind.ACCESS, key, "access\x00" + old_refresh_token)
+        refresh = tokens.derive(secrets.Kind.REFRESH, key, "refresh\x00" + old_refresh_token)
         return self._token(scope, access, refresh)
 
     def _token(self, scope: str, access: str, refresh: str | None) -> dict[str, Any]:

@@ -25,7 +25,7 @@ def store_code(
     code_challenge: str | None = None,
     code_challenge_method: str | None = None,
 ) -> AuthorizationCode:
-    """Store a code minted by ``secrets.mint(Kind.CODE)``, as its digest only.
+    """Store a code minted by ``TokenKeys.mint(Kind.CODE)``, as its digest only.
 
     ``redirect_uri`` is the one the authorization request named, which the
     token request must repeat (RFC 6749 §4.1.3), or '' when it named none.
@@ -50,7 +50,7 @@ def store_code(
 def find_code(session: Session, code: str) -> AuthorizationCode | None:
     """The code's row, used or not, expired or not; None for a malformed or
     unknown code (a malformed one costs no database read)."""
-    if secrets.kind_of(code) is not secrets.Kind.CODE:
+    if secrets.keys_of(session).kind_of(code) is not secrets.Kind.CODE:
         return None
     return session.scalar(
         select(AuthorizationCode).where(AuthorizationCode.code_digest == secrets.digest(code))

@@ -114,7 +114,7 @@ def store_token(session: Session, token: NewToken) -> OAuthToken:
 
 def find_by_access_token(session: Session, token: str) -> OAuthToken | None:
     """The row of an access token in any state; None if malformed or unknown."""
-    if secrets.kind_of(token) is not secrets.Kind.ACCESS:
+    if secrets.keys_of(session).kind_of(token) is not secrets.Kind.ACCESS:
         return None
     digest = secrets.digest(token)
     return session.scalar(select(OAuthToken).where(OAuthToken.access_token_digest == digest))
@@ -122,7 +122,7 @@ def find_by_access_token(session: Session, token: str) -> OAuthToken | None:
 
 def find_by_refresh_token(session: Session, token: str) -> OAuthToken | None:
     """The row of a refresh token in any state; None if malformed or unknown."""
-    if secrets.kind_of(token) is not secrets.Kind.REFRESH:
+    if secrets.keys_of(session).kind_of(token) is not secrets.Kind.REFRESH:
         return None
     digest = secrets.digest(token)
     return session.scalar(select(OAuthToken).where(OAuthToken.refresh_token_digest == digest))

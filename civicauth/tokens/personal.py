@@ -80,7 +80,7 @@ def create_personal_token(
     Raises ValidationFailed naming each bad field."""
     if errors := token_errors(session, user_id, name, expires_in, scopes):
         raise ValidationFailed(errors)
-    secret = secrets.mint(secrets.Kind.PERSONAL)
+    secret = secrets.keys_of(session).mint(secrets.Kind.PERSONAL)
     days = EXPIRY_CHOICES[expires_in]
     now = utcnow()
     token = PersonalAccessToken(

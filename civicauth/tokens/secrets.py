@@ -1,10 +1,19 @@
 """The ONLY place bearer secrets are minted, recognised and hashed.
 
-A token reads ``<prefix><body><checksum>``: the prefix says what it is (and
-lets secret scanners find leaked ones), the body is 190 bits of randomness in
-base62, and the checksum (CRC32 of prefix and body, 6 base62 digits) lets a
-mistyped or made-up token be refused without a database read. Tokens are
+A token reads ``<prefix><body><mac><checksum>``: the prefix says what it is
+(and lets secret scanners find leaked ones), the body is 190 bits of
+randomness in base62, the mac is HMAC-SHA256 of prefix and body under a key
+derived from the app's secret key (88 bits, 15 base62 digits), and the
+checksum (CRC32 of everything before it, 6 base62 digits) lets a scanner or a
+mistyped token be refused without any key. The checksum is public, so anyone
+can make a token that passes it; the mac is not, so a token this server never
+minted is refused (``TokenKeys.kind_of``) without a database read. Tokens are
 stored only as SHA-256 digests: they are high-entropy, so a fast hash is safe.
+
+Tokens minted before the mac was added read ``<prefix><body><checksum>``
+(42 characters, not 57) and are looked up as before while
+``CIVICAUTH_LEGACY_TOKENS`` is on (the default). Client secrets keep that
+shape and no mac (see ``mint_client_secret``).
 """
 
 from __future__ import annotations
@@ -14,10 +23,19 @@ import hmac
 import secrets
 import zlib
 from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from civicauth.keys import derived_key
+from civicauth.settings import Settings
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _BODY_LEN = 32
+_MAC_LEN = 15
+_MAC_BYTES = 11  # 88 bits: 62**15 > 2**88, so base62 keeps them all
 _CHECK_LEN = 6
+_PURPOSE = "token-mac"
 
 
 class Kind(StrEnum):
@@ -32,7 +50,12 @@ class Kind(StrEnum):
 
 
 _KINDS = {kind.value: kind for kind in Kind}
-_TOKEN_LEN = 4 + _BODY_LEN + _CHECK_LEN
+# A client secret is checked against the row its client_id already fetched,
+# so a mac would spare no read; and it lives as long as the app, which a
+# change of the server's secret key must not lock out. It keeps the old shape.
+_UNKEYED = frozenset({Kind.CLIENT_SECRET})
+_LEGACY_LEN = 4 + _BODY_LEN + _CHECK_LEN
+_TOKEN_LEN = 4 + _BODY_LEN + _MAC_LEN + _CHECK_LEN
 
 
 def _base62(number: int, width: int) -> str:
@@ -47,39 +70,121 @@ def _checksum(prefix_and_body: str) -> str:
     return _base62(zlib.crc32(prefix_and_body.encode()), _CHECK_LEN)
 
 
-def _assemble(kind: Kind, entropy: bytes) -> str:
-    body = _base62(int.from_bytes(entropy, "big"), _BODY_LEN)
-    return f"{kind.value}{body}{_checksum(kind.value + body)}"
+def _mac(key: bytes, prefix_and_body: str) -> str:
+    number = int.from_bytes(
+        hmac.new(key, prefix_and_body.encode(), hashlib.sha256).digest()[:_MAC_BYTES], "big"
+    )
+    return _base62(number, _MAC_LEN)
 
 
-def mint(kind: Kind) -> str:
-    """A new random token of this kind."""
-    return _assemble(kind, secrets.token_bytes(24))
+def _body(entropy: bytes) -> str:
+    return _base62(int.from_bytes(entropy, "big"), _BODY_LEN)
 
 
-def derive(kind: Kind, key: bytes, material: str) -> str:
-    """A token determined by ``key`` and ``material`` (HMAC-SHA256).
-
-    Used where the same secret must be produced twice without being stored,
-    e.g. the pair a rotated refresh token turns into during the grace window.
-    """
-    entropy = hmac.new(key, material.encode(), hashlib.sha256).digest()[:24]
-    return _assemble(kind, entropy)
+def mint_client_secret() -> str:
+    """A new client secret (``cvs_``): random body and checksum, no mac."""
+    body = _body(secrets.token_bytes(24))
+    prefix_and_body = Kind.CLIENT_SECRET.value + body
+    return prefix_and_body + _checksum(prefix_and_body)
 
 
 def kind_of(token: str) -> Kind | None:
-    """The kind of a well-formed token, or None: no database needed."""
-    if len(token) != _TOKEN_LEN:
+    """The kind of a well-formed token (either shape, good checksum), or
+    None. No key and no database: the mac is NOT checked, so this only sorts
+    what a request carries (``TokenKeys.kind_of`` says whether we minted it)."""
+    if len(token) not in (_TOKEN_LEN, _LEGACY_LEN):
         return None
     kind = _KINDS.get(token[:4])
     if kind is None:
         return None
-    body, check = token[4 : 4 + _BODY_LEN], token[4 + _BODY_LEN :]
-    if not all(c in _ALPHABET for c in body):
+    if kind in _UNKEYED and len(token) != _LEGACY_LEN:
+        return None  # a client secret never carries a mac
+    head, check = token[:-_CHECK_LEN], token[-_CHECK_LEN:]
+    if not all(c in _ALPHABET for c in head[4:]):
         return None
-    if not hmac.compare_digest(check, _checksum(token[:4] + body)):
+    if not hmac.compare_digest(check, _checksum(head)):
         return None
     return kind
+
+
+class TokenKeys:
+    """Mints tokens with a mac under the current secret key and recognises
+    those minted under it or under the previous one (a key rotation does not
+    sign anyone out). Built once per app from settings."""
+
+    def __init__(self, secret: str, previous: str | None = None, *, legacy: bool = True) -> None:
+        self._key = derived_key(secret, _PURPOSE)
+        self._keys = (self._key,) + ((derived_key(previous, _PURPOSE),) if previous else ())
+        self._legacy = legacy
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenKeys:
+        return cls(
+            settings.resolved_secret_key(),
+            settings.secret_key_previous or None,
+            legacy=settings.legacy_tokens,
+        )
+
+    def __repr__(self) -> str:
+        return "TokenKeys(...)"
+
+    def _assemble(self, kind: Kind, entropy: bytes) -> str:
+        if kind in _UNKEYED:
+            raise ValueError(f"{kind.name} tokens carry no mac: use mint_client_secret()")
+        prefix_and_body = kind.value + _body(entropy)
+        head = prefix_and_body + _mac(self._key, prefix_and_body)
+        return head + _checksum(head)
+
+    def mint(self, kind: Kind) -> str:
+        """A new random token of this kind, with its mac under the current key."""
+        return self._assemble(kind, secrets.token_bytes(24))
+
+    def derive(self, kind: Kind, key: bytes, material: str) -> str:
+        """A token determined by ``key`` and ``material`` (HMAC-SHA256).
+
+        Used where the same secret must be produced twice without being stored,
+        e.g. the pair a rotated refresh token turns into during the grace window.
+        """
+        return self._assemble(kind, hmac.new(key, material.encode(), hashlib.sha256).digest()[:24])
+
+    def kind_of(self, token: str) -> Kind | None:
+        """The kind of a token this server may have minted, or None for one it
+        cannot have: malformed, or a mac that opens under neither key (or a
+        token of the old shape when those are no longer accepted). Either way
+        no database read is needed to refuse it."""
+        kind = kind_of(token)
+        if kind is None or kind in _UNKEYED:
+            return kind
+        if len(token) == _LEGACY_LEN:
+            # Minted before the mac: only its row can tell (a lookup, as before).
+            return kind if self._legacy else None
+        prefix_and_body = token[: 4 + _BODY_LEN]
+        mac = token[4 + _BODY_LEN : -_CHECK_LEN]
+        for key in self._keys:
+            if hmac.compare_digest(mac, _mac(key, prefix_and_body)):
+                return kind
+        return None
+
+
+TOKEN_KEYS = "civicauth.tokens.keys"
+
+
+def session_info(keys: TokenKeys) -> dict[str, Any]:
+    """``Session.info`` entries for a Database whose sessions mint or look up tokens."""
+    return {TOKEN_KEYS: keys}
+
+
+def keys_of(session: Session) -> TokenKeys:
+    """The token keys the session's Database was given (they travel in
+    ``Session.info``, like the mail seal, so lookups keep their signatures).
+    Raises RuntimeError when it has none: a programming error."""
+    found = session.info.get(TOKEN_KEYS)
+    if not isinstance(found, TokenKeys):
+        raise RuntimeError(
+            "this session has no token keys: build its Database with "
+            "info=civicauth.tokens.secrets.session_info(settings)"
+        )
+    return found
 
 
 def digest(token: str) -> str:

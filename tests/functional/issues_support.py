@@ -7,7 +7,6 @@ from typing import Any
 
 from civicauth.db import utcnow
 from civicauth.issues.models import Issue
-from civicauth.tokens import secrets
 from civicauth.tokens.oauth_tokens import NewToken, new_grant_id, store_token
 from civicauth.tokens.secrets import Kind
 from tests.functional.oauth_support import register_app
@@ -49,7 +48,7 @@ def add_issue(ctx: Any, reporter_id: int, **values: Any) -> int:
 def oauth_token(ctx: Any, user_id: int, scope: str = "public") -> str:
     """A live OAuth access token for ``user_id`` carrying ``scope``, from a fresh client."""
     app = register_app(ctx, is_public=True, grant_types=["authorization_code"])
-    token = secrets.mint(Kind.ACCESS)
+    token = ctx.tokens.mint(Kind.ACCESS)
     with ctx.db.transaction() as session:
         store_token(session, NewToken(app.pk, user_id, scope, token, None, 3600, new_grant_id()))
     return token

@@ -14,6 +14,7 @@ from civicauth.tokens import secrets
 from civicauth.tokens.personal import create_personal_token
 from tests.functional.issues_support import bearer, oauth_token
 from tests.functional.oauth_support import register_app
+from tests.token_support import forged
 
 SETTINGS = {
     "CIVICAUTH_FAILED_AUTH_LIMIT_ACCOUNT": "2/minute",
@@ -53,7 +54,7 @@ def basic_header(raw: bytes) -> dict[str, str]:
 
 @pytest.mark.parametrize("how", ["header", "authentication", "query"])
 def test_a_bad_bearer_token_gets_only_a_bearer_challenge_with_the_error(server, how):
-    token = secrets.mint(secrets.Kind.ACCESS)
+    token = forged(secrets.Kind.ACCESS)
     if how == "query":
         response = profile(server, params={"access_token": token})
     else:
@@ -145,7 +146,7 @@ def test_without_usable_credentials_both_challenges_and_no_error(server, headers
 def test_basic_and_bearer_together_is_invalid_request_on_bearer_then_basic(server):
     headers = basic_header(b"a@example.com:pw")
     response = profile(
-        server, headers=headers, params={"access_token": secrets.mint(secrets.Kind.ACCESS)}
+        server, headers=headers, params={"access_token": forged(secrets.Kind.ACCESS)}
     )
     assert response.status_code == 400
     assert schemes(response) == ["Bearer", "Basic"]

@@ -13,6 +13,7 @@ from civicauth.db.engine import make_engine
 from civicauth.db.migrate import downgrade, upgrade
 from civicauth.tokens import secrets
 from tests.functional.oauth_support import register_app
+from tests.token_support import legacy
 
 # oauth_tokens as migration 0005 leaves it.
 TOKENS_AT_0005 = sa.table(
@@ -35,8 +36,8 @@ def row(pk: int, grant_id: str, issued, parent_id: int | None, *ids: int) -> dic
     user_id, client_pk = ids
     return {
         "id": pk,
-        "access_token_digest": secrets.digest(secrets.mint(secrets.Kind.ACCESS)),
-        "refresh_token_digest": secrets.digest(secrets.mint(secrets.Kind.REFRESH)),
+        "access_token_digest": secrets.digest(legacy(secrets.Kind.ACCESS)),
+        "refresh_token_digest": secrets.digest(legacy(secrets.Kind.REFRESH)),
         "client_pk": client_pk,
         "user_id": user_id,
         "grant_id": grant_id,

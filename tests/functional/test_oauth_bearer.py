@@ -14,6 +14,7 @@ from civicauth.db import utcnow
 from civicauth.tokens import secrets
 from civicauth.tokens.models import OAuthToken
 from tests.functional.oauth_support import code_grant, register_app
+from tests.token_support import forged
 
 SETTINGS = {"CIVICAUTH_ACCESS_TOKEN_TTL": "900"}
 
@@ -79,10 +80,10 @@ def test_two_methods_in_one_request_are_invalid_request(server, issue_token):
 @pytest.mark.parametrize(
     "token",
     [
-        secrets.mint(secrets.Kind.ACCESS),  # well-formed, unknown
-        secrets.mint(secrets.Kind.ACCESS)[:-1] + "0",  # checksum broken
-        secrets.mint(secrets.Kind.REFRESH),  # not an access token
-        secrets.mint(secrets.Kind.CODE),
+        forged(secrets.Kind.ACCESS),  # well-formed, unknown
+        forged(secrets.Kind.ACCESS)[:-1] + "0",  # checksum broken
+        forged(secrets.Kind.REFRESH),  # not an access token
+        forged(secrets.Kind.CODE),
     ],
     ids=["unknown", "bad-checksum", "refresh-token", "code"],
 )

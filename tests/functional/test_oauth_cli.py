@@ -212,8 +212,8 @@ def test_tokens_purge_removes_only_dead_tokens_and_codes(run, ctx, make_user):
                 client_pk=app.pk,
                 user_id=user_id,
                 scope="public",
-                access_token=secrets.mint(secrets.Kind.ACCESS),
-                refresh_token=secrets.mint(secrets.Kind.REFRESH) if refresh else None,
+                access_token=ctx.tokens.mint(secrets.Kind.ACCESS),
+                refresh_token=ctx.tokens.mint(secrets.Kind.REFRESH) if refresh else None,
                 ttl=60,
                 grant_id=new_grant_id(),
             ),
@@ -227,7 +227,7 @@ def test_tokens_purge_removes_only_dead_tokens_and_codes(run, ctx, make_user):
         for ttl in (60, -60):
             store_code(
                 session,
-                secrets.mint(secrets.Kind.CODE),
+                ctx.tokens.mint(secrets.Kind.CODE),
                 client_pk=app.pk,
                 user_id=user_id,
                 redirect_uri="",

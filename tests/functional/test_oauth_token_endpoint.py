@@ -16,6 +16,7 @@ from civicauth.db import utcnow
 from civicauth.tokens import secrets
 from civicauth.tokens.models import AuthorizationCode, OAuthToken
 from tests.functional.oauth_support import api_status, authorize_params, register_app
+from tests.token_support import forged
 
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"  # RFC 7636 Appendix B
@@ -122,7 +123,7 @@ def test_codes_live_auth_code_ttl(server, ctx, settings, app, resident):
     assert lifetime == settings.auth_code_ttl
 
 
-@pytest.mark.parametrize("code", ["", "cvc_not-a-real-code", secrets.mint(secrets.Kind.CODE)])
+@pytest.mark.parametrize("code", ["", "cvc_not-a-real-code", forged(secrets.Kind.CODE)])
 def test_missing_malformed_and_unknown_codes(server, app, code):
     response = exchange(server, app, code)
     assert error_of(response) in ("invalid_request", "invalid_grant")

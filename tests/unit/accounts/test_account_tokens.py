@@ -20,6 +20,7 @@ from civicauth.accounts.account_tokens import (
 from civicauth.accounts.models import User, new_security_stamp
 from civicauth.db import utcnow
 from civicauth.tokens import secrets
+from tests.token_support import forged
 
 
 def issue(ctx, user_id, purpose="password_reset", email=None):
@@ -70,7 +71,7 @@ def test_a_link_works_only_for_its_purpose(ctx, make_user):
 
 @pytest.mark.parametrize(
     "token",
-    ["", "cvl_", secrets.mint(secrets.Kind.PERSONAL), secrets.mint(secrets.Kind.ACCOUNT_LINK)],
+    ["", "cvl_", forged(secrets.Kind.PERSONAL), forged(secrets.Kind.ACCOUNT_LINK)],
 )
 def test_unknown_and_malformed_tokens_are_refused(ctx, token):
     with pytest.raises(LinkInvalid), ctx.db.read() as session:

@@ -41,7 +41,7 @@ def test_register_stores_only_the_digest_of_the_secret(ctx):
         assert stored.status == "approved"
         assert stored.grant_types == "authorization_code refresh_token"
         assert services.verify_secret(stored, secret)
-        assert not services.verify_secret(stored, secrets.mint(secrets.Kind.CLIENT_SECRET))
+        assert not services.verify_secret(stored, secrets.mint_client_secret())
         assert not services.verify_secret(stored, "")
 
 

@@ -12,12 +12,16 @@ from civicauth.tokens.authorizations import has_consent, record_consent, revoke_
 from civicauth.tokens.models import OAuthToken
 from civicauth.tokens.oauth_tokens import NewToken, RefreshExpiry, RefreshLifetimes, Rotation
 from tests.functional.oauth_support import register_app
+from tests.token_support import forged
 
 LIFETIMES = RefreshLifetimes(idle=timedelta(days=30), absolute=timedelta(days=365))
 
 
 class NoDatabase:
-    """A session that fails the test if anything asks it for data."""
+    """A session that fails the test if anything asks it for data (it holds
+    token keys, as every session does, under a key of its own)."""
+
+    info = secrets.session_info(secrets.TokenKeys("this session's own key"))
 
     def __getattr__(self, name: str) -> object:
         raise AssertionError(f"the database was asked ({name})")
@@ -34,8 +38,8 @@ def new_row(session, user_id: int, client_pk: int, **changes: object) -> OAuthTo
         "client_pk": client_pk,
         "user_id": user_id,
         "scope": "public",
-        "access_token": secrets.mint(secrets.Kind.ACCESS),
-        "refresh_token": secrets.mint(secrets.Kind.REFRESH),
+        "access_token": secrets.keys_of(session).mint(secrets.Kind.ACCESS),
+        "refresh_token": secrets.keys_of(session).mint(secrets.Kind.REFRESH),
         "ttl": 60,
         "grant_id": oauth_tokens.new_grant_id(),
     }
@@ -44,7 +48,17 @@ def new_row(session, user_id: int, client_pk: int, **changes: object) -> OAuthTo
 
 
 @pytest.mark.parametrize(
-    "token", ["", "cva_short", "cva_" + "A" * 38, secrets.mint(secrets.Kind.PERSONAL)]
+    "token",
+    [
+        "",
+        "cva_short",
+        "cva_" + "A" * 38,
+        forged(secrets.Kind.PERSONAL),
+        # Well-formed, good checksum, mac under another key: refused unread.
+        forged(secrets.Kind.ACCESS),
+        forged(secrets.Kind.REFRESH),
+        forged(secrets.Kind.CODE),
+    ],
 )
 def test_malformed_tokens_and_codes_cost_no_database_read(token):
     assert oauth_tokens.find_by_access_token(NoDatabase(), token) is None  # type: ignore[arg-type]
@@ -93,7 +107,7 @@ def test_revoking_a_grant_ends_the_whole_family_only(ctx, owner):
 
 def test_codes_are_claimed_once(ctx, owner):
     user_id, client_pk = owner
-    code = secrets.mint(secrets.Kind.CODE)
+    code = ctx.tokens.mint(secrets.Kind.CODE)
     with ctx.db.transaction() as session:
         row = codes.store_code(
             session,
@@ -117,7 +131,7 @@ def test_a_code_replay_revokes_the_families_it_started(ctx, owner):
     with ctx.db.transaction() as session:
         code = codes.store_code(
             session,
-            secrets.mint(secrets.Kind.CODE),
+            ctx.tokens.mint(secrets.Kind.CODE),
             client_pk=client_pk,
             user_id=user_id,
             redirect_uri="",
