@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _NONCE = 12  # the nonce size AES-GCM is built for (NIST SP 800-38D)
@@ -20,15 +22,44 @@ def derived_key(secret: str, purpose: str) -> bytes:
     return hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
 
 
-def seal(key: bytes, plaintext: str, context: str) -> bytes:
-    """Nonce (fresh and random) and ciphertext; ``context`` is bound as
-    associated data, so a sealed value copied to another row does not open."""
+@dataclass(frozen=True)
+class SealKeys:
+    """The key that seals and the one that still opens what was sealed
+    before the secret key was rotated (``CIVICAUTH_SECRET_KEY_PREVIOUS``)."""
+
+    current: bytes
+    previous: bytes | None = None
+
+    @classmethod
+    def derive(cls, secret: str, previous: str, purpose: str) -> SealKeys:
+        """The keys for ``purpose`` under the secret key and the previous one (if any)."""
+        older = derived_key(previous, purpose) if previous else None
+        return cls(derived_key(secret, purpose), older)
+
+
+# A single key, or the current and previous ones: seal and unseal take either.
+SealingKey = bytes | SealKeys
+
+
+def seal(key: SealingKey, plaintext: str, context: str) -> bytes:
+    """Nonce (fresh and random) and ciphertext, always under the current key;
+    ``context`` is bound as associated data, so a sealed value copied to
+    another row does not open."""
+    current = key.current if isinstance(key, SealKeys) else key
     nonce = os.urandom(_NONCE)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext.encode(), context.encode())
+    return nonce + AESGCM(current).encrypt(nonce, plaintext.encode(), context.encode())
 
 
-def unseal(key: bytes, sealed: bytes, context: str) -> str:
-    """The plaintext; raises cryptography's InvalidTag for a wrong key or
-    context (or an altered value), ValueError for one too short to hold a nonce."""
+def unseal(key: SealingKey, sealed: bytes, context: str) -> str:
+    """The plaintext, under the current key or else the previous one; raises
+    cryptography's InvalidTag for a wrong key or context (or an altered
+    value), ValueError for one too short to hold a nonce."""
     nonce, ciphertext = sealed[:_NONCE], sealed[_NONCE:]
-    return AESGCM(key).decrypt(nonce, ciphertext, context.encode()).decode()
+    if not isinstance(key, SealKeys):
+        return AESGCM(key).decrypt(nonce, ciphertext, context.encode()).decode()
+    try:
+        return unseal(key.current, sealed, context)
+    except InvalidTag:
+        if key.previous is None:
+            raise
+        return unseal(key.previous, sealed, context)

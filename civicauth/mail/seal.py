@@ -36,12 +36,14 @@ class SealBroken(Exception):
 class MailSeal:
     """Seals and opens mail contexts under one secret key."""
 
-    def __init__(self, secret: str) -> None:
-        self._key = keys.derived_key(secret, _PURPOSE)
+    def __init__(self, secret: str, previous: str = "") -> None:
+        """Seals under ``secret``; opens under it or under ``previous``, so
+        mail queued before a rotation of the secret key is still sent."""
+        self._key = keys.SealKeys.derive(secret, previous, _PURPOSE)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MailSeal:
-        return cls(settings.resolved_secret_key())
+        return cls(settings.resolved_secret_key(), settings.secret_key_previous)
 
     def __repr__(self) -> str:
         return "MailSeal(...)"

@@ -12,6 +12,7 @@ from civicauth.accounts.factors import totp
 from civicauth.accounts.factors.passkeys import Ceremony, RelyingParty
 from civicauth.accounts.factors.services import Proof
 from civicauth.context import AppContext
+from civicauth.keys import SealKeys
 
 AnyConnection = ASGIConnection[Any, Any, Any, Any]
 SCRIPT = "/static/webauthn.js"
@@ -22,9 +23,10 @@ def relying_party(ctx: AppContext) -> RelyingParty:
     return RelyingParty.from_public_url(ctx.settings.issuer, ctx.settings.service_name)
 
 
-def totp_key(ctx: AppContext) -> bytes:
-    """The key TOTP secrets are sealed with, derived from the app's secret key."""
-    return totp.sealing_key(ctx.settings.resolved_secret_key())
+def totp_key(ctx: AppContext) -> SealKeys:
+    """The key TOTP secrets are sealed with, derived from the app's secret
+    key (and the previous one, which still opens them after a rotation)."""
+    return totp.sealing_keys(ctx.settings.resolved_secret_key(), ctx.settings.secret_key_previous)
 
 
 def _session(connection: AnyConnection) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from civicauth.accounts.models import User
 from civicauth.db import utcnow
 from civicauth.db.ids import parse_row_id
 from civicauth.errors import NotFound, ValidationFailed
-from civicauth.keys import seal, unseal
+from civicauth.keys import SealingKey, seal, unseal
 from civicauth.mail import enqueue
 
 WRONG_CODE = "is not a current code from your authenticator app"
@@ -67,7 +67,7 @@ def _confirmed_totp(session: Session, user_id: int) -> TotpFactor | None:
 # -- TOTP enrolment --------------------------------------------------------
 
 
-def pending_totp_secret(session: Session, key: bytes, user: User) -> str:
+def pending_totp_secret(session: Session, key: SealingKey, user: User) -> str:
     """The secret of the user's unconfirmed authenticator app, made (and
     stored sealed) on first call. Raises ValidationFailed if one is set up."""
     row = _totp_row(session, user.id)
@@ -86,7 +86,7 @@ def pending_totp_secret(session: Session, key: bytes, user: User) -> str:
 
 
 def confirm_totp(
-    session: Session, key: bytes, user: User, code: str, *, address: str
+    session: Session, key: SealingKey, user: User, code: str, *, address: str
 ) -> list[str] | None:
     """Confirm the pending app with a code from it (which counts as used).
     Returns new recovery codes when this is the account's first factor, else
@@ -143,7 +143,7 @@ class Proof:
 
 
 def prove(
-    session: Session, key: bytes, rp: passkeys.RelyingParty, user: User, proof: Proof
+    session: Session, key: SealingKey, rp: passkeys.RelyingParty, user: User, proof: Proof
 ) -> str | None:
     """Which factor ``proof`` passed ("totp", "recovery_code", "passkey"), spending
     it (a TOTP step, a recovery code) so it works once; None when it is wrong."""
@@ -160,11 +160,18 @@ def prove(
     return None
 
 
-def _spend_totp(session: Session, key: bytes, user_id: int, code: str) -> bool:
+def _spend_totp(session: Session, key: SealingKey, user_id: int, code: str) -> bool:
     row = _confirmed_totp(session, user_id)
     if row is None:
         return False
-    step = totp.matching_step(unseal(key, row.secret_encrypted, str(user_id)), code)
+    try:
+        secret = unseal(key, row.secret_encrypted, str(user_id))
+    except InvalidTag:
+        # Sealed under a secret key this server no longer has (rotated without
+        # CIVICAUTH_SECRET_KEY_PREVIOUS): no code can match; a recovery code
+        # still signs the resident in.
+        return False
+    step = totp.matching_step(secret, code)
     if step is None:
         return False
     # RFC 6238 §5.2: a code is accepted once. One conditional UPDATE, so two

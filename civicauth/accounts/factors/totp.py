@@ -8,17 +8,24 @@ import time
 
 import pyotp
 
-from civicauth.keys import derived_key
+from civicauth.keys import SealKeys, derived_key
 
 DIGITS = 6
 STEP = 30
 DRIFT_STEPS = 1
+_PURPOSE = "civicauth-totp-secret"
 
 
 def sealing_key(app_secret: str) -> bytes:
     """The key TOTP secrets are sealed with (civicauth/keys.py), derived from
     the app's secret key for this purpose alone."""
-    return derived_key(app_secret, "civicauth-totp-secret")
+    return derived_key(app_secret, _PURPOSE)
+
+
+def sealing_keys(app_secret: str, previous: str = "") -> SealKeys:
+    """The sealing key, and the one under the previous secret key (if any)
+    that still opens what was sealed before a rotation."""
+    return SealKeys.derive(app_secret, previous, _PURPOSE)
 
 
 def new_secret() -> str:
