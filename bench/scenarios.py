@@ -136,7 +136,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "bearer-invalid",
-        "a well-formed access token (checksum good) that was never issued",
+        "a well-formed access token (checksum good, mac under another key) never issued",
         lambda f: Request(PROFILE, headers=bearer(f.unknown_token)),
         expect=frozenset({401}),
         target=0.50,

@@ -68,7 +68,7 @@ class Fixtures:
     email: str
     password: str
     access_token: str
-    # Well-formed, with a valid checksum, but never issued.
+    # Of the current shape with a valid checksum, but never issued (its mac is wrong).
     unknown_token: str
     client: tuple[str, str] | None  # (client_id, client_secret) for client_credentials
     client_unavailable: str
