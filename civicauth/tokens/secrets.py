@@ -12,8 +12,15 @@ stored only as SHA-256 digests: they are high-entropy, so a fast hash is safe.
 
 Tokens minted before the mac was added read ``<prefix><body><checksum>``
 (42 characters, not 57) and are looked up as before while
-``CIVICAUTH_LEGACY_TOKENS`` is on (the default). Client secrets keep that
-shape and no mac (see ``mint_client_secret``).
+``CIVICAUTH_LEGACY_TOKENS`` is on (the default). That fallback is needed for
+the longest lifetime of a token minted before the upgrade: codes 10 minutes,
+access tokens ``CIVICAUTH_ACCESS_TOKEN_TTL`` (2 hours), account links a day,
+refresh tokens up to ``CIVICAUTH_REFRESH_TOKEN_MAX_TTL`` (a year), personal
+access tokens until they expire, which may be never. The server cannot tell
+by itself when none are left (only digests are stored), so the operator turns
+it off; until then a made-up token of the old shape still costs a lookup.
+Client secrets keep that shape and no mac (see ``_UNKEYED``), whatever the
+setting says.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from civicauth.keys import derived_key
 from civicauth.settings import Settings
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_DIGITS = frozenset(_ALPHABET)
 _BODY_LEN = 32
 _MAC_LEN = 15
 _MAC_BYTES = 11  # 88 bits: 62**15 > 2**88, so base62 keeps them all
@@ -71,10 +79,9 @@ def _checksum(prefix_and_body: str) -> str:
 
 
 def _mac(key: bytes, prefix_and_body: str) -> str:
-    number = int.from_bytes(
-        hmac.new(key, prefix_and_body.encode(), hashlib.sha256).digest()[:_MAC_BYTES], "big"
-    )
-    return _base62(number, _MAC_LEN)
+    # hmac.digest is the one-shot C path: this runs on every bearer request.
+    mac = hmac.digest(key, prefix_and_body.encode(), "sha256")
+    return _base62(int.from_bytes(mac[:_MAC_BYTES], "big"), _MAC_LEN)
 
 
 def _body(entropy: bytes) -> str:
@@ -100,7 +107,7 @@ def kind_of(token: str) -> Kind | None:
     if kind in _UNKEYED and len(token) != _LEGACY_LEN:
         return None  # a client secret never carries a mac
     head, check = token[:-_CHECK_LEN], token[-_CHECK_LEN:]
-    if not all(c in _ALPHABET for c in head[4:]):
+    if not _DIGITS.issuperset(head[4:]):
         return None
     if not hmac.compare_digest(check, _checksum(head)):
         return None
