@@ -128,6 +128,25 @@ def test_forged_codes_and_refresh_tokens_never_reach_their_tables(client, ctx, s
     assert "clients" in touched  # the client was authenticated, as before
 
 
+@pytest.mark.parametrize("path", ["/oauth/revoke", "/oauth/introspect"])
+def test_forged_tokens_at_revocation_and_introspection_never_reach_the_table(
+    client, ctx, statements, path
+):
+    app = register_app(ctx)
+    for kind in (Kind.ACCESS, Kind.REFRESH):
+        response = client.post(path, data={"token": forged(kind)}, auth=app.auth)
+        assert response.status_code == 200
+        if path == "/oauth/introspect":
+            assert response.json() == {"active": False}
+    assert "oauth_tokens" not in " ".join(statements)
+
+
+def test_forged_token_info_is_refused_without_a_query(client, statements):
+    response = client.get("/oauth/token/info", headers=bearer(forged(Kind.ACCESS)))
+    assert response.status_code == 401
+    assert statements == []
+
+
 def test_a_forged_account_link_is_a_dead_link_that_never_reaches_its_table(client, statements):
     unknown = client.get("/password/reset", params={"token": legacy(Kind.ACCOUNT_LINK)})
     assert "account_tokens" in " ".join(statements)
