@@ -7,23 +7,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from civicauth.accounts.models import User
 from civicauth.errors import NotFound
 from civicauth.issues import search
 from civicauth.issues.geo import BoundingBox, Circle, Point, lng_scale
-from civicauth.issues.models import DEFAULT_STATUSES, Comment, Issue
+from civicauth.issues.models import DEFAULT_STATUSES, Comment, Issue, lat_band
 
 # Ids beyond this are in no table (PostgreSQL's INTEGER); a lookup would only
 # overflow the driver.
 MAX_ID = 2**31 - 1
 SORTS = ("created_at", "updated_at", "rating", "distance")
+# A box taller than this many latitude bands (about 22 km) is read as one
+# range of bands: its IN list would grow long, and a box that large holds
+# most of what it reads anyway.
+MAX_LISTED_BANDS = 200
+
+# An issue's columns read as a plain row, named as on ``Issue`` (``row.status``):
+# a response is built from it and thrown away, so the ORM's identity map and
+# change tracking would add nothing but their cost (and a stale copy after an
+# UPDATE in the same session).
+IssueFields = Row[*tuple[Any, ...]]
 
 
 class IssueRow(NamedTuple):
-    issue: Issue
+    issue: IssueFields
     reporter_name: str
 
 
@@ -57,8 +67,18 @@ def squared_distance(origin: Point) -> ColumnElement[float]:
     return dlat * dlat + dlng * dlng
 
 
+def _lat_bands(box: BoundingBox) -> ColumnElement[bool]:
+    """The latitude bands (``Issue.lat_band``) the box has issues in."""
+    low, high = lat_band(box.min_lat), lat_band(box.max_lat)
+    if high - low >= MAX_LISTED_BANDS:
+        return Issue.lat_band.between(low, high)
+    # Listed, the index is read as one range of longitudes in each band.
+    return Issue.lat_band.in_(range(low, high + 1))
+
+
 def _in_box(box: BoundingBox) -> list[ColumnElement[bool]]:
     return [
+        _lat_bands(box),
         Issue.lat.between(box.min_lat, box.max_lat),
         Issue.lng.between(box.min_lng, box.max_lng),
     ]
@@ -120,14 +140,23 @@ def issue_ids(session: Session, q: IssueQuery, offset: int, limit: int) -> list[
     return list(session.scalars(statement))
 
 
+# Built once: only the ids change from one read to the next. The Core tables
+# (not the mapped classes) make it a plain SELECT: rows, no ORM objects.
+_ISSUES = Issue.__table__.c
+_SHOWN = [column for column in _ISSUES if column.name != "lat_band"]  # a key of lists only
+_BY_IDS = (
+    select(*_SHOWN, User.__table__.c.name.label("reporter_name"))
+    .join(User.__table__, User.__table__.c.id == _ISSUES.reporter_id)
+    .where(_ISSUES.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def issues_by_id(session: Session, ids: Sequence[int]) -> list[IssueRow]:
     """The issues with these ids, with their reporters' names, in the order given."""
     if not ids:
         return []
-    rows = session.execute(
-        select(Issue, User.name).join(User, User.id == Issue.reporter_id).where(Issue.id.in_(ids))
-    ).all()
-    found = {issue.id: IssueRow(issue, name) for issue, name in rows}
+    rows = session.execute(_BY_IDS, {"ids": list(ids)}).all()
+    found = {row.id: IssueRow(row, row.reporter_name) for row in rows}
     return [found[i] for i in ids if i in found]
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from civicauth.db import utcnow
 from civicauth.errors import PermissionDenied, ValidationFailed
 from civicauth.issues.models import Comment, Follow, Issue, Vote
-from civicauth.issues.queries import find_issue
+from civicauth.issues.queries import IssueFields, find_issue
 from civicauth.issues.validation import NewIssue
 
 
@@ -174,13 +174,11 @@ def change_status(session: Session, issue_id: int, user_id: int, status: str, te
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise ValidationFailed({"status": [f"can't change from {issue.status} to {status}"]})
-    comment = add_comment(session, issue_id, user_id, text)
-    session.refresh(issue)
-    return comment
+    return add_comment(session, issue_id, user_id, text)
 
 
 def relationships(
-    session: Session, user_id: int, issues: Sequence[Issue]
+    session: Session, user_id: int, issues: Sequence[IssueFields]
 ) -> dict[int, Relationship]:
     """How ``user_id`` stands to each of these issues, in two queries."""
     ids = [issue.id for issue in issues]

@@ -6,8 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from civicauth.api.v2.users import _iso, public_user
-from civicauth.issues.models import Issue
-from civicauth.issues.queries import CommentRow, IssueRow
+from civicauth.issues.queries import CommentRow, IssueFields, IssueRow
 from civicauth.issues.services import Relationship
 
 # SeeClickFix: blank fields are null, never missing; but an issue without a
@@ -100,7 +99,7 @@ def comment_object(row: CommentRow, issuer: str) -> dict[str, Any]:
     }
 
 
-def posted_comment(row: CommentRow, issue: Issue, issuer: str) -> dict[str, Any]:
+def posted_comment(row: CommentRow, issue: IssueFields, issuer: str) -> dict[str, Any]:
     """A new comment (or status change), with the issue's state after it."""
     state = {"status": display_status(issue.status), "rating": issue.vote_count}
     return {**comment_object(row, issuer), "moderated": False, "issue": state}
