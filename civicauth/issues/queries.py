@@ -32,6 +32,18 @@ MAX_LISTED_BANDS = 200
 IssueFields = Row[*tuple[Any, ...]]
 
 
+# Lists and reads are built on the Core table, not the mapped class: the
+# statements are plain SELECTs, executed without the ORM's compile step, and
+# their rows are tuples.
+_ISSUES = Issue.__table__.c
+_SHOWN = [column for column in _ISSUES if column.name != "lat_band"]  # a key of lists only
+_WITH_REPORTER = select(*_SHOWN, User.__table__.c.name.label("reporter_name")).join(
+    User.__table__, User.__table__.c.id == _ISSUES.reporter_id
+)
+# Built once: only the ids change from one read to the next.
+_BY_IDS = _WITH_REPORTER.where(_ISSUES.id.in_(bindparam("ids", expanding=True)))
+
+
 class IssueRow(NamedTuple):
     issue: IssueFields
     reporter_name: str
@@ -62,33 +74,33 @@ class IssueQuery:
 
 def squared_distance(origin: Point) -> ColumnElement[float]:
     """Equirectangular distance from ``origin``, squared, in degrees of latitude."""
-    dlat = Issue.lat - origin.lat
-    dlng = (Issue.lng - origin.lng) * lng_scale(origin)
+    dlat = _ISSUES.lat - origin.lat
+    dlng = (_ISSUES.lng - origin.lng) * lng_scale(origin)
     return dlat * dlat + dlng * dlng
 
 
 def _lat_bands(box: BoundingBox) -> ColumnElement[bool]:
-    """The latitude bands (``Issue.lat_band``) the box has issues in."""
+    """The latitude bands (``issues.lat_band``) the box has issues in."""
     low, high = lat_band(box.min_lat), lat_band(box.max_lat)
     if high - low >= MAX_LISTED_BANDS:
-        return Issue.lat_band.between(low, high)
+        return _ISSUES.lat_band.between(low, high)
     # Listed, the index is read as one range of longitudes in each band.
-    return Issue.lat_band.in_(range(low, high + 1))
+    return _ISSUES.lat_band.in_(range(low, high + 1))
 
 
 def _in_box(box: BoundingBox) -> list[ColumnElement[bool]]:
     return [
         _lat_bands(box),
-        Issue.lat.between(box.min_lat, box.max_lat),
-        Issue.lng.between(box.min_lng, box.max_lng),
+        _ISSUES.lat.between(box.min_lat, box.max_lat),
+        _ISSUES.lng.between(box.min_lng, box.max_lng),
     ]
 
 
 def _time_window(q: IssueQuery) -> list[ColumnElement[bool]]:
     # SeeClickFix: ``after`` is inclusive, ``before`` exclusive.
     bounds = [
-        (Issue.created_at, q.created_after, q.created_before),
-        (Issue.updated_at, q.updated_after, q.updated_before),
+        (_ISSUES.created_at, q.created_after, q.created_before),
+        (_ISSUES.updated_at, q.updated_after, q.updated_before),
     ]
     where: list[ColumnElement[bool]] = []
     for col, after, before in bounds:
@@ -98,7 +110,7 @@ def _time_window(q: IssueQuery) -> list[ColumnElement[bool]]:
 
 
 def _conditions(dialect: str, q: IssueQuery) -> list[ColumnElement[bool]]:
-    where = [Issue.status.in_(q.statuses), *_time_window(q)]
+    where = [_ISSUES.status.in_(q.statuses), *_time_window(q)]
     if q.area is not None:
         where += _in_box(q.area)
     elif q.near is not None:
@@ -107,15 +119,15 @@ def _conditions(dialect: str, q: IssueQuery) -> list[ColumnElement[bool]]:
     if q.terms:
         where.append(search.matching(dialect, q.terms))
     if q.reporter_id is not None:
-        where.append(Issue.reporter_id == q.reporter_id)
+        where.append(_ISSUES.reporter_id == q.reporter_id)
     return where
 
 
 def _ordered(statement: Select[Any], q: IssueQuery) -> Select[Any]:
     keys = {
-        "created_at": Issue.created_at,
-        "updated_at": Issue.updated_at,
-        "rating": Issue.vote_count,
+        "created_at": _ISSUES.created_at,
+        "updated_at": _ISSUES.updated_at,
+        "rating": _ISSUES.vote_count,
     }
     if q.sort == "distance":
         assert q.origin is not None
@@ -124,31 +136,26 @@ def _ordered(statement: Select[Any], q: IssueQuery) -> Select[Any]:
         key = keys[q.sort]
     # The id breaks ties, so pages neither repeat nor skip an issue.
     if q.descending:
-        return statement.order_by(key.desc(), Issue.id.desc())
-    return statement.order_by(key.asc(), Issue.id.asc())
+        return statement.order_by(key.desc(), _ISSUES.id.desc())
+    return statement.order_by(key.asc(), _ISSUES.id.asc())
+
+
+def _count(where: list[ColumnElement[bool]]) -> Select[Any]:
+    return select(func.count()).select_from(Issue.__table__).where(*where)
 
 
 def count_issues(session: Session, q: IssueQuery) -> int:
     where = _conditions(session.get_bind().dialect.name, q)
-    return int(session.scalar(select(func.count()).select_from(Issue).where(*where)) or 0)
+    return int(session.scalar(_count(where)) or 0)
 
 
-def issue_ids(session: Session, q: IssueQuery, offset: int, limit: int) -> list[int]:
-    """One page of matching ids, read from indexes before any row is fetched."""
-    where = _conditions(session.get_bind().dialect.name, q)
-    statement = _ordered(select(Issue.id).where(*where), q).offset(offset).limit(limit)
-    return list(session.scalars(statement))
-
-
-# Built once: only the ids change from one read to the next. The Core tables
-# (not the mapped classes) make it a plain SELECT: rows, no ORM objects.
-_ISSUES = Issue.__table__.c
-_SHOWN = [column for column in _ISSUES if column.name != "lat_band"]  # a key of lists only
-_BY_IDS = (
-    select(*_SHOWN, User.__table__.c.name.label("reporter_name"))
-    .join(User.__table__, User.__table__.c.id == _ISSUES.reporter_id)
-    .where(_ISSUES.id.in_(bindparam("ids", expanding=True)))
-)
+def _page(q: IssueQuery, where: list[ColumnElement[bool]], offset: int, limit: int) -> Select[Any]:
+    """The page's issues with their reporters' names, in order, in one
+    statement: a subquery picks the page's ids from the indexes alone, and
+    only the rows it picks are read."""
+    ids = _ordered(select(_ISSUES.id).where(*where), q).offset(offset).limit(limit)
+    ids = ids.correlate(None)  # its own scan of issues, not the outer query's row
+    return _ordered(_WITH_REPORTER.where(_ISSUES.id.in_(ids)), q)
 
 
 def issues_by_id(session: Session, ids: Sequence[int]) -> list[IssueRow]:
@@ -164,10 +171,12 @@ def list_issues(
     session: Session, q: IssueQuery, offset: int, limit: int
 ) -> tuple[int, list[IssueRow]]:
     """The number of matching issues and the page of them at ``offset``."""
-    total = count_issues(session, q)
+    where = _conditions(session.get_bind().dialect.name, q)
+    total = int(session.scalar(_count(where)) or 0)
     if offset >= total:  # past the end; also keeps a huge offset from the driver
         return total, []
-    return total, issues_by_id(session, issue_ids(session, q, offset, limit))
+    rows = session.execute(_page(q, where, offset, limit)).all()
+    return total, [IssueRow(row, row.reporter_name) for row in rows]
 
 
 def find_issue(session: Session, issue_id: int) -> IssueRow:
