@@ -144,18 +144,13 @@ def _count(where: list[ColumnElement[bool]]) -> Select[Any]:
     return select(func.count()).select_from(Issue.__table__).where(*where)
 
 
-def count_issues(session: Session, q: IssueQuery) -> int:
-    where = _conditions(session.get_bind().dialect.name, q)
-    return int(session.scalar(_count(where)) or 0)
-
-
-def _page(q: IssueQuery, where: list[ColumnElement[bool]], offset: int, limit: int) -> Select[Any]:
-    """The page's issues with their reporters' names, in order, in one
-    statement: a subquery picks the page's ids from the indexes alone, and
-    only the rows it picks are read."""
-    ids = _ordered(select(_ISSUES.id).where(*where), q).offset(offset).limit(limit)
-    ids = ids.correlate(None)  # its own scan of issues, not the outer query's row
-    return _ordered(_WITH_REPORTER.where(_ISSUES.id.in_(ids)), q)
+def _page_of_ids(
+    q: IssueQuery, where: list[ColumnElement[bool]], offset: int, limit: int
+) -> Select[Any]:
+    # A statement of its own, not a subquery of the rows' read: SQLite plans
+    # a subquery without its LIMIT, and would then read every matching row of
+    # a text search to sort them instead of walking the sort key's index.
+    return _ordered(select(_ISSUES.id).where(*where), q).offset(offset).limit(limit)
 
 
 def issues_by_id(session: Session, ids: Sequence[int]) -> list[IssueRow]:
@@ -175,8 +170,8 @@ def list_issues(
     total = int(session.scalar(_count(where)) or 0)
     if offset >= total:  # past the end; also keeps a huge offset from the driver
         return total, []
-    rows = session.execute(_page(q, where, offset, limit)).all()
-    return total, [IssueRow(row, row.reporter_name) for row in rows]
+    ids = list(session.scalars(_page_of_ids(q, where, offset, limit)))
+    return total, issues_by_id(session, ids)
 
 
 def find_issue(session: Session, issue_id: int) -> IssueRow:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from civicauth.issues import search
 from civicauth.issues.geo import BoundingBox
 from civicauth.issues.models import Issue
-from civicauth.issues.queries import IssueQuery, _conditions, _in_box, _ordered, _page
+from civicauth.issues.queries import IssueQuery, _conditions, _in_box, _ordered
 
 BOX = BoundingBox(41.30, -72.95, 41.31, -72.93)
 TERMS = search.search_terms("pothole")
@@ -72,20 +72,6 @@ def test_bounding_box_is_read_band_by_band_from_the_index_alone(session):
         plan = count_plan(session, *_in_box(BOX))
         assert "Index Only Scan using ix_issues_lat_band" in plan
         assert "Index Cond: ((lat_band = ANY" in plan
-
-
-def test_a_page_reads_only_its_own_rows(session):
-    # The ids come from the index alone; the rows are then read by primary key.
-    q = IssueQuery(area=BOX)
-    plan = explain(session, _page(q, _conditions(session.get_bind().dialect.name, q), 0, 20))
-    if is_sqlite(session):
-        assert "LIST SUBQUERY" in plan
-        assert "COVERING INDEX ix_issues_lat_band (lat_band=? AND lng>? AND lng<?)" in plan
-        assert "SEARCH issues USING INTEGER PRIMARY KEY (rowid=?)" in plan
-        assert "SCAN issues" not in plan
-    else:
-        assert "Index Only Scan using ix_issues_lat_band" in plan
-        assert "Index Scan using pk_issues on issues" in plan
 
 
 def test_search_uses_the_text_index(session):
