@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import math
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,13 +12,32 @@ from civicauth.db import Base, utcnow
 STATUSES = ("open", "acknowledged", "closed", "archived")
 # What a list shows unless asked otherwise (SeeClickFix: archived issues are hidden).
 DEFAULT_STATUSES = ("open", "acknowledged", "closed")
+# Latitude bands of 1/LAT_BANDS_PER_DEGREE degree (about 111 m): see ``lat_band``.
+LAT_BANDS_PER_DEGREE = 1000
+
+
+def lat_band(lat: float) -> int:
+    """The band a latitude is in: its floor in units of 1/LAT_BANDS_PER_DEGREE degree."""
+    return math.floor(lat * LAT_BANDS_PER_DEGREE)
+
+
+def _lat_band_default(context: Any) -> int:
+    return lat_band(context.get_current_parameters()["lat"])
+
+
+LAT_BAND_INDEX_COLUMNS = (
+    "lat_band", "lng", "lat", "status", "created_at", "updated_at", "vote_count",
+)  # fmt: skip
 
 
 class Issue(Base):
     __tablename__ = "issues"
     # Lists read one page in sort order and stop: one index per sort key.
-    # A bounding box reads its range of ``ix_issues_lat_lng``, which also holds
-    # every other filter and sort key, so neither count nor page touches a row.
+    # A bounding box reads ``ix_issues_lat_band``: one range of longitudes in
+    # each latitude band the box crosses, so it reads little more than the
+    # issues inside the box (a (lat, lng) index would read every longitude of
+    # the box's latitudes). The index also holds every other filter and sort
+    # key (and, on PostgreSQL, the id), so neither count nor page touches a row.
     # Text search has its own indexes (migration 0004, issues/search.py).
     __table_args__ = (
         Index("ix_issues_created_at", "created_at"),
@@ -25,7 +46,10 @@ class Issue(Base):
         Index("ix_issues_status_created", "status", "created_at"),
         Index("ix_issues_reporter_created", "reporter_id", "created_at"),
         Index(
-            "ix_issues_lat_lng", "lat", "lng", "status", "created_at", "updated_at", "vote_count"
+            "ix_issues_lat_band",
+            *LAT_BAND_INDEX_COLUMNS,
+            # SQLite's indexes end in the rowid (the id) already.
+            postgresql_include=["id"],
         ),
     )
 
@@ -35,6 +59,12 @@ class Issue(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     lat: Mapped[float] = mapped_column(Float)
     lng: Mapped[float] = mapped_column(Float)
+    # ``lat_band(lat)``, filled in on every insert through SQLAlchemy (ORM or
+    # Core). A plain column, not a generated one: SQLite reads a virtual
+    # generated column from the row, so its index could not answer alone, and
+    # it cannot add a stored one to an existing table. An issue's place never
+    # changes after its report; a writer that ever moves one sets both.
+    lat_band: Mapped[int] = mapped_column(Integer, default=_lat_band_default)
     address: Mapped[str] = mapped_column(String(300))
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

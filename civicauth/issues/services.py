@@ -11,14 +11,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from civicauth.db import utcnow
 from civicauth.errors import PermissionDenied, ValidationFailed
 from civicauth.issues.models import Comment, Follow, Issue, Vote
-from civicauth.issues.queries import find_issue
+from civicauth.issues.queries import IssueFields, find_issue
 from civicauth.issues.validation import NewIssue
 
 
@@ -174,28 +185,29 @@ def change_status(session: Session, issue_id: int, user_id: int, status: str, te
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise ValidationFailed({"status": [f"can't change from {issue.status} to {status}"]})
-    comment = add_comment(session, issue_id, user_id, text)
-    session.refresh(issue)
-    return comment
+    return add_comment(session, issue_id, user_id, text)
+
+
+def _marked(table: type[Vote] | type[Follow], kind: str) -> Select[int, str]:
+    return select(table.issue_id, literal(kind)).where(
+        table.user_id == bindparam("user_id"), table.issue_id.in_(bindparam("ids", expanding=True))
+    )
+
+
+# Built once; the user's votes and follows among the issues, in one round trip.
+_RELATIONSHIPS = union_all(_marked(Vote, "vote"), _marked(Follow, "follow"))
 
 
 def relationships(
-    session: Session, user_id: int, issues: Sequence[Issue]
+    session: Session, user_id: int, issues: Sequence[IssueFields]
 ) -> dict[int, Relationship]:
-    """How ``user_id`` stands to each of these issues, in two queries."""
+    """How ``user_id`` stands to each of these issues, in one query."""
     ids = [issue.id for issue in issues]
     if not ids:
         return {}
-    voted = set(
-        session.scalars(
-            select(Vote.issue_id).where(Vote.user_id == user_id, Vote.issue_id.in_(ids))
-        )
-    )
-    following = set(
-        session.scalars(
-            select(Follow.issue_id).where(Follow.user_id == user_id, Follow.issue_id.in_(ids))
-        )
-    )
+    found = session.execute(_RELATIONSHIPS, {"user_id": user_id, "ids": ids}).all()
+    voted = {issue_id for issue_id, kind in found if kind == "vote"}
+    following = {issue_id for issue_id, kind in found if kind == "follow"}
     return {
         issue.id: Relationship(
             issue.id in voted, issue.id in following, issue.reporter_id == user_id

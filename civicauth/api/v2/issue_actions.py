@@ -17,8 +17,7 @@ from civicauth.api.v2.issue_shapes import comment_object, posted_comment
 from civicauth.api.v2.pagination import PAGE, Page, collection
 from civicauth.context import AppContext
 from civicauth.issues import queries, services
-from civicauth.issues.models import Issue
-from civicauth.issues.queries import CommentRow
+from civicauth.issues.queries import CommentRow, IssueFields
 from civicauth.issues.validation import clean_comment
 
 AnyRequest = Request[Any, Any, Any]
@@ -62,7 +61,7 @@ async def create_comment(request: AnyRequest, ctx: AppContext, issue_id: IssueId
     user_id = current_user_id(request)
     await ctx.creation_limits.spend("comment", user_id)
 
-    def store() -> tuple[CommentRow, Issue]:
+    def store() -> tuple[CommentRow, IssueFields]:
         with ctx.db.transaction() as session:
             comment = services.add_comment(session, issue_id, user_id, text)
             issue = queries.find_issue(session, issue_id).issue

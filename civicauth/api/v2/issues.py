@@ -33,8 +33,7 @@ from civicauth.api.v2.pagination import PAGE, Page, collection
 from civicauth.context import AppContext
 from civicauth.errors import ValidationFailed
 from civicauth.issues import queries, services
-from civicauth.issues.models import Issue
-from civicauth.issues.queries import CommentRow, IssueQuery, IssueRow
+from civicauth.issues.queries import CommentRow, IssueFields, IssueQuery, IssueRow
 from civicauth.issues.validation import clean_comment, clean_report
 
 AnyRequest = Request[Any, Any, Any]
@@ -195,7 +194,7 @@ async def _change_status(
     # A status change is posted as a comment, and counts as one.
     await ctx.creation_limits.spend("comment", user_id)
 
-    def change() -> tuple[CommentRow, Issue]:
+    def change() -> tuple[CommentRow, IssueFields]:
         with ctx.db.transaction() as session:
             comment = services.change_status(session, issue_id, user_id, status, text)
             issue = queries.find_issue(session, issue_id).issue

@@ -1,4 +1,7 @@
-"""Migration 0004 builds the text search index, and its downgrade removes it."""
+"""Migration 0004 builds the text search index, and its downgrade removes it;
+migration 0013 gives existing issues their latitude bands."""
+
+import math
 
 from sqlalchemy import create_engine, inspect, text
 
@@ -33,12 +36,64 @@ def test_search_index_comes_and_goes_with_the_migration(backend):
     upgrade(url)
     if url.startswith("sqlite"):
         assert search_objects(url) >= {"issues_search"}
-        assert ("ix_issues_lat_lng", "100000 1 1 1 1 1 1") in sqlite_statistics(url)
+        assert ("ix_issues_lat_band", "100000 1000 1 1 1 1 1 1") in sqlite_statistics(url)
     else:
         assert search_objects(url) == {"ix_issues_summary_trgm", "ix_issues_description_trgm"}
+    downgrade(url, "0010")
+    if url.startswith("sqlite"):
+        assert ("ix_issues_lat_lng", "100000 1 1 1 1 1 1") in sqlite_statistics(url)
     downgrade(url, "0003")
     assert search_objects(url) == set()
     if url.startswith("sqlite"):
         assert sqlite_statistics(url) == []
     upgrade(url)
     assert search_objects(url)
+
+
+def issue_indexes(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return {index["name"] for index in inspect(engine).get_indexes("issues")}
+    finally:
+        engine.dispose()
+
+
+LATITUDES = (41.3083, 41.30999, -0.0005, -33.8688, 0.0, 89.9999, -90.0)
+
+
+def test_existing_issues_get_the_floor_of_their_latitude_as_band(backend):
+    url = backend.database_url
+    upgrade(url)
+    downgrade(url, "0010")
+    assert "ix_issues_lat_band" not in issue_indexes(url)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            user = connection.execute(
+                text(
+                    "INSERT INTO users (email, email_canonical, name, password_hash,"
+                    " security_stamp, created_at, updated_at) VALUES ('band@example.com',"
+                    " 'band@example.com', 'Band', 'x', 's', :now, :now) RETURNING id"
+                ),
+                {"now": "2024-01-01 00:00:00"},
+            ).scalar_one()
+            for lat in LATITUDES:
+                connection.execute(
+                    text(
+                        "INSERT INTO issues (summary, description, status, lat, lng, address,"
+                        " reporter_id, created_at, updated_at, vote_count, comment_count)"
+                        " VALUES ('s', '', 'open', :lat, 1.0, 'a', :user, :now, :now, 0, 0)"
+                    ),
+                    {"lat": lat, "user": user, "now": "2024-01-01 00:00:00"},
+                )
+        upgrade(url)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT lat, lat_band FROM issues ORDER BY id")).all()
+            connection.execute(text("DELETE FROM issues WHERE reporter_id = :id"), {"id": user})
+            connection.execute(text("DELETE FROM users WHERE id = :id"), {"id": user})
+            connection.commit()
+    finally:
+        engine.dispose()
+    assert [band for _, band in rows] == [math.floor(lat * 1000) for lat in LATITUDES]
+    assert "ix_issues_lat_band" in issue_indexes(url)
+    assert "ix_issues_lat_lng" not in issue_indexes(url)
