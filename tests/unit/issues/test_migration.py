@@ -1,5 +1,5 @@
 """Migration 0004 builds the text search index, and its downgrade removes it;
-migration 0013 gives existing issues their latitude bands."""
+migration 0011 gives existing issues their latitude bands."""
 
 import math
 

@@ -6,7 +6,7 @@ ten times the issues the box holds. ``lat_band`` (the floor of the latitude in
 bands of about 111 m, set on insert by the models) leads the new index, so a
 box is read as one range of longitudes per band, little more than the box.
 
-Revision ID: 0013
+Revision ID: 0011
 Revises: 0010
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
