@@ -38,7 +38,6 @@ from civicauth.mail.sender import MailSender
 from civicauth.oauth2.provider import Provider
 from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
 from civicauth.oauth2.routes import http_error as oauth2_http_error
-from civicauth.path_ids import ids_in_range
 from civicauth.settings import Settings
 from civicauth.web.authorize import authorize_router
 from civicauth.web.errors import error_page
@@ -195,7 +194,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=web.templates,
         plugins=[web.flash],
         dependencies={"ctx": Provide(lambda: ctx, sync_to_thread=False, use_cache=True)},
-        guards=[ids_in_range],
         exception_handlers={HTTPException: _http_error, 500: _internal_error},
         openapi_config=openapi_config(),
         on_startup=[mail.start],
