@@ -203,6 +203,7 @@ class Resolver:
         if entry is None or now() - entry.verified_at >= self._credential_ttl:
             return None
         assert entry.principal.user_id is not None
+        read_at = now()
         snapshot = await to_thread.run_sync(self._revalidate, entry.principal.user_id)
         if (
             snapshot is not None
@@ -211,7 +212,7 @@ class Resolver:
         ):
             # The same stamp: the factor is as it was, so is the refusal.
             kept = replace(snapshot, needs_token=entry.needs_token)
-            self._remember(key, kept, verified_at=entry.verified_at)
+            self._remember(key, kept, verified_at=entry.verified_at, read_at=read_at)
             if kept.needs_token:
                 raise errors.password_needs_token()
             return kept.principal
@@ -221,6 +222,7 @@ class Resolver:
     async def _check_password(
         self, credentials: BasicCredentials, account: str, key: str, address: str
     ) -> Principal:
+        read_at = now()
         try:
             verified = await self.gate.check(
                 account, address, partial(self._verify_password, credentials, address)
@@ -231,7 +233,7 @@ class Resolver:
             raise errors.invalid_credentials()
         # A refusal is remembered like a success: a script still sending the
         # password pays argon2 once, not on every request.
-        self._remember(key, verified, verified_at=now())
+        self._remember(key, verified, verified_at=now(), read_at=read_at)
         if verified.needs_token:
             raise errors.password_needs_token()
         return verified.principal
@@ -280,11 +282,12 @@ class Resolver:
         async with self._locks.hold(key):
             if (principal := self._fresh(key)) is not None:
                 return principal
+            read_at = now()
             verified = await to_thread.run_sync(self._lookup_token, token, kind)
             if verified is None:
                 self.cache.drop(key)
                 raise errors.invalid_token()
-            self._remember(key, verified, verified_at=now())
+            self._remember(key, verified, verified_at=now(), read_at=read_at)
         return verified.principal
 
     def _lookup_token(self, token: str, kind: secrets.Kind) -> _Verified | None:
@@ -307,7 +310,8 @@ class Resolver:
                 pat_id, user_id, scope, expires_at, last_used_at = row[:5]
                 tokens.note_use(session, pat_id, last_used_at)
             values = row[5:]
-        snapshot = _snapshot(values) if user_id is not None else None
+        # No user (client_credentials): the outer join left its columns empty.
+        snapshot = _snapshot(values) if values[0] is not None else None
         profile, stamp = (snapshot.profile, snapshot.stamp) if snapshot else ({}, "")
         method: Method = "bearer" if kind is secrets.Kind.ACCESS else "personal_token"
         principal = Principal(
@@ -330,11 +334,17 @@ class Resolver:
             raise errors.invalid_credentials()
         return replace(principal, scheme=errors.BASIC)
 
-    def _remember(self, key: str, verified: _Verified, *, verified_at: float) -> None:
+    def _remember(
+        self, key: str, verified: _Verified, *, verified_at: float, read_at: float
+    ) -> None:
+        """Trust ``verified`` for the cache's freshness counted from ``read_at``,
+        the moment before the database was asked: a change committed after
+        that read is seen within the freshness however long the read took
+        (a slow or queued read does not stretch the window)."""
         fresh = self._fresh_for
         if verified.lifetime is not None:
             fresh = min(fresh, verified.lifetime)
         entry = Entry(
-            verified.principal, now() + fresh, verified_at, verified.stamp, verified.needs_token
+            verified.principal, read_at + fresh, verified_at, verified.stamp, verified.needs_token
         )
         self.cache.put(key, entry)
