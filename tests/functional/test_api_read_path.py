@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import event, select, update
 
 from civicauth.accounts.factors.models import WebAuthnCredential
+from civicauth.accounts.models import User
 from civicauth.db import utcnow
 from civicauth.path_ids import ids_in_range
 from civicauth.tokens.models import PersonalAccessToken
@@ -180,3 +181,20 @@ def test_every_route_with_an_id_is_checked(app):
             if not (route.path.startswith("/api/v2/") or guarded):
                 unchecked.append(route.path)
     assert not unchecked
+
+
+def test_autocommit_reads_leave_the_pool_transactional(client, app, ctx, make_user):
+    """The lookups borrow pooled connections in autocommit; a connection
+    they return must roll back again for everyone else."""
+    user_id, _, _ = make_user(name="Kept Name")
+    token, _ = issue_tokens(ctx, user_id, register_app(ctx).pk, scope="public")
+    assert client.get(PROFILE, headers=bearer(token)).json()["name"] == "Kept Name"
+
+    def rename_then_fail() -> None:
+        with app.state["ctx"].db.transaction() as session:
+            session.execute(update(User).where(User.id == user_id).values(name="Rolled Back"))
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        rename_then_fail()
+    assert client.get(PROFILE, headers=bearer(token)).json()["name"] == "Kept Name"
