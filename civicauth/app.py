@@ -194,6 +194,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=web.templates,
         plugins=[web.flash],
         dependencies={"ctx": Provide(lambda: ctx, sync_to_thread=False, use_cache=True)},
+        # Path ids are checked by the API router's innermost middleware and
+        # the pages' router guard, not an app-wide guard (civicauth/path_ids.py).
         exception_handlers={HTTPException: _http_error, 500: _internal_error},
         openapi_config=openapi_config(),
         on_startup=[mail.start],
