@@ -38,7 +38,6 @@ from civicauth.mail.sender import MailSender
 from civicauth.oauth2.provider import Provider
 from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
 from civicauth.oauth2.routes import http_error as oauth2_http_error
-from civicauth.path_ids import ids_in_range
 from civicauth.settings import Settings
 from civicauth.tokens import secrets
 from civicauth.web.authorize import authorize_router
@@ -205,7 +204,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=web.templates,
         plugins=[web.flash],
         dependencies={"ctx": Provide(lambda: ctx, sync_to_thread=False, use_cache=True)},
-        guards=[ids_in_range],
+        # Path ids are checked by the API router's innermost middleware and
+        # the pages' router guard, not an app-wide guard (civicauth/path_ids.py).
         exception_handlers={HTTPException: _http_error, 500: _internal_error},
         openapi_config=openapi_config(),
         on_startup=[mail.start],

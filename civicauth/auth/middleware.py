@@ -7,6 +7,7 @@ Runs the resolver once per request and leaves the Principal (or None) in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import cast
 from urllib.parse import parse_qs
 
@@ -22,6 +23,7 @@ from litestar.types import (
     Scope,
     Send,
 )
+from prometheus_client import Counter
 
 from civicauth.auth.credentials import BearerCredentials, Credentials, extract
 from civicauth.auth.errors import AuthFailure
@@ -115,6 +117,14 @@ async def _credentials(scope: HTTPScope, receive: Receive) -> Credentials | None
     return extract(authorization, authentication, query_tokens, body_tokens)
 
 
+@cache
+def _counter(method: str, outcome: str) -> Counter:
+    """The counter of one (method, outcome) pair, found once rather than on
+    every request (``labels`` costs more than the increment; the pairs are a
+    fixed handful: methods and RFC 6750 error codes)."""
+    return AUTH_OUTCOMES.labels(method, outcome)
+
+
 def authentication_middleware(resolver: Resolver) -> Callable[[ASGIApp], ASGIApp]:
     def middleware(app: ASGIApp) -> ASGIApp:
         async def authenticate(scope: Scope, receive: Receive, send: Send) -> None:
@@ -125,10 +135,10 @@ def authentication_middleware(resolver: Resolver) -> Callable[[ASGIApp], ASGIApp
                 credentials = await _credentials(cast(HTTPScope, scope), receive)
                 principal = await resolver.resolve(credentials, client_address(scope))
             except AuthFailure as failure:
-                AUTH_OUTCOMES.labels("failed", failure.error).inc()
+                _counter("failed", failure.error).inc()
                 await send_failure(send, failure)
                 return
-            AUTH_OUTCOMES.labels(principal.method if principal else "anonymous", "ok").inc()
+            _counter(principal.method if principal else "anonymous", "ok").inc()
             scope["user"] = principal
             scope["auth"] = principal
             if isinstance(credentials, BearerCredentials) and credentials.source == "query":

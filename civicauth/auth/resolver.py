@@ -7,16 +7,17 @@ present but malformed, wrong, or throttled.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from functools import partial
 from typing import Any
 
 from anyio import to_thread
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from civicauth.accounts import services as accounts
-from civicauth.accounts.factors.services import has_second_factor
+from civicauth.accounts.factors.services import second_factor_of
 from civicauth.accounts.models import User
 from civicauth.accounts.passwords import Passwords
 from civicauth.accounts.validation import normalize_email
@@ -26,10 +27,10 @@ from civicauth.auth.credentials import BasicCredentials, BearerCredentials, Cred
 from civicauth.auth.gate import PasswordGate, Throttled
 from civicauth.auth.principal import ALL_SCOPES, Method, Principal
 from civicauth.db import Database
-from civicauth.errors import NotFound
-from civicauth.issues.services import user_counts
+from civicauth.issues.services import ACTIVITY_COUNTS, activity_counts, user_counts
 from civicauth.tokens import secrets
 from civicauth.tokens import services as tokens
+from civicauth.tokens.models import OAuthToken, PersonalAccessToken
 
 # Basic with this user name takes a personal access token as the password.
 TOKEN_USERNAME = "__token__"
@@ -45,17 +46,75 @@ class _Verified:
     needs_token: bool = False
 
 
-def user_snapshot(session: Session, user_id: int) -> tuple[dict[str, Any], str] | None:
-    """The user's profile data and credential stamp, or None if the user is
-    gone. The stamp is the security stamp, marked when the account has a
-    second factor: adding one changes it, so a cached Basic credential is
-    checked again (and refused) within the cache's freshness, in every worker."""
-    try:
-        user = accounts.get_user(session, user_id)
-    except NotFound:
-        return None
-    stamp = user.security_stamp + (":2fa" if has_second_factor(session, user_id) else "")
-    return profile_data(session, user), stamp
+def _snapshot_columns() -> list[Any]:
+    """What a user snapshot reads, in ``_snapshot``'s order: the profile,
+    the security stamp, whether the account has a second factor, and the
+    activity counts (correlated subqueries on ``User.id``)."""
+    return [
+        User.id,
+        User.name,
+        User.email,
+        User.email_canonical,
+        User.email_verified_at,
+        User.created_at,
+        User.updated_at,
+        User.security_stamp,
+        second_factor_of(User.id),
+        *activity_counts(User.id),
+    ]
+
+
+# The statements of the hot path, built once: each reads a credential and
+# its user in one round trip (before, the token, the user, the factors and
+# the counts were four), and yields plain rows, not ORM objects.
+_SNAPSHOT = _snapshot_columns()
+_USER = select(*_SNAPSHOT).where(User.id == bindparam("user_id"))
+# A client_credentials token has no user: the outer join leaves its user
+# columns empty.
+_ACCESS_TOKEN = (
+    tokens.live_access_token()
+    .add_columns(*_SNAPSHOT)
+    .outerjoin(User, User.id == OAuthToken.user_id)
+)
+_PERSONAL_TOKEN = (
+    tokens.live_personal_token()
+    .add_columns(*_SNAPSHOT)
+    .join(User, User.id == PersonalAccessToken.user_id)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    profile: dict[str, Any]
+    # The security stamp, marked when the account has a second factor:
+    # adding one changes it, so a cached Basic credential is checked again
+    # (and refused) within the cache's freshness, in every worker.
+    stamp: str
+    second_factor: bool
+
+
+def _snapshot(values: Sequence[Any]) -> Snapshot:
+    """The snapshot in the values of ``_SNAPSHOT``'s columns."""
+    user_id, name, email, canonical, verified_at, created_at, updated_at = values[:7]
+    stamp, second_factor, counts = values[7], bool(values[8]), values[9:]
+    profile = {
+        "id": user_id,
+        "name": name,
+        "email": email,
+        "email_canonical": canonical,
+        "email_verified": verified_at is not None,
+        "created_at": created_at,
+        "updated_at": updated_at,
+        **dict(zip(ACTIVITY_COUNTS, (int(c) for c in counts), strict=True)),
+    }
+    return Snapshot(profile, stamp + (":2fa" if second_factor else ""), second_factor)
+
+
+def user_snapshot(db: Session | Connection, user_id: int) -> Snapshot | None:
+    """The user's profile data, credential stamp and second factor, in one
+    query; None if the user is gone."""
+    row = db.execute(_USER, {"user_id": user_id}).first()
+    return _snapshot(row) if row is not None else None
 
 
 def profile_data(session: Session, user: User) -> dict[str, Any]:
@@ -70,22 +129,6 @@ def profile_data(session: Session, user: User) -> dict[str, Any]:
         "updated_at": user.updated_at,
         **user_counts(session, user.id),
     }
-
-
-def _live_token(
-    session: Session, token: str, kind: secrets.Kind
-) -> tuple[int | None, str, str | None, datetime | None] | None:
-    """(user id, scope, client id, expiry) of a live access token or PAT."""
-    if kind is secrets.Kind.ACCESS:
-        found = tokens.active_access_token(session, token)
-        if found is None:
-            return None
-        access, client = found
-        return access.user_id, access.scope, client.client_id, access.expires_at
-    pat = tokens.active_personal_token(session, token)
-    if pat is None:
-        return None
-    return pat.user_id, pat.scope, None, pat.expires_at
 
 
 def _usable(entry: Entry) -> Principal:
@@ -116,6 +159,11 @@ class Resolver:
         self._tokens = tokens
         self._fresh_for = fresh_for
         self._credential_ttl = credential_ttl
+        # A read of one statement needs no transaction around it: in
+        # autocommit, PostgreSQL gets no BEGIN and ROLLBACK round trips
+        # (SQLite's driver sends none for a SELECT either way). The same
+        # pool; only the connections' mode differs.
+        self._reads = db.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def resolve(self, credentials: Credentials | None, address: str) -> Principal | None:
         if credentials is None:
@@ -157,6 +205,7 @@ class Resolver:
         if entry is None or now() - entry.verified_at >= self._credential_ttl:
             return None
         assert entry.principal.user_id is not None
+        read_at = now()
         snapshot = await to_thread.run_sync(self._revalidate, entry.principal.user_id)
         if (
             snapshot is not None
@@ -165,7 +214,7 @@ class Resolver:
         ):
             # The same stamp: the factor is as it was, so is the refusal.
             kept = replace(snapshot, needs_token=entry.needs_token)
-            self._remember(key, kept, verified_at=entry.verified_at)
+            self._remember(key, kept, verified_at=entry.verified_at, read_at=read_at)
             if kept.needs_token:
                 raise errors.password_needs_token()
             return kept.principal
@@ -175,6 +224,7 @@ class Resolver:
     async def _check_password(
         self, credentials: BasicCredentials, account: str, key: str, address: str
     ) -> Principal:
+        read_at = now()
         try:
             verified = await self.gate.check(
                 account, address, partial(self._verify_password, credentials, address)
@@ -185,7 +235,7 @@ class Resolver:
             raise errors.invalid_credentials()
         # A refusal is remembered like a success: a script still sending the
         # password pays argon2 once, not on every request.
-        self._remember(key, verified, verified_at=now())
+        self._remember(key, verified, verified_at=now(), read_at=read_at)
         if verified.needs_token:
             raise errors.password_needs_token()
         return verified.principal
@@ -203,24 +253,22 @@ class Resolver:
             if user is None:
                 return None
             snapshot = user_snapshot(session, user.id)
-            needs_token = has_second_factor(session, user.id)
         assert snapshot is not None
-        profile, stamp = snapshot
         return _Verified(
-            Principal(user.id, ALL_SCOPES, "basic", profile=profile, scheme=errors.BASIC),
-            stamp,
-            needs_token=needs_token,
+            Principal(user.id, ALL_SCOPES, "basic", profile=snapshot.profile, scheme=errors.BASIC),
+            snapshot.stamp,
+            needs_token=snapshot.second_factor,
         )
 
     def _revalidate(self, user_id: int) -> _Verified | None:
-        with self.db.read() as session:
-            snapshot = user_snapshot(session, user_id)
+        with self._reads.connect() as connection:
+            snapshot = user_snapshot(connection, user_id)
         if snapshot is None:
             return None
-        profile, stamp = snapshot
-        return _Verified(
-            Principal(user_id, ALL_SCOPES, "basic", profile=profile, scheme=errors.BASIC), stamp
+        principal = Principal(
+            user_id, ALL_SCOPES, "basic", profile=snapshot.profile, scheme=errors.BASIC
         )
+        return _Verified(principal, snapshot.stamp)
 
     # -- Bearer tokens -----------------------------------------------------
 
@@ -236,21 +284,37 @@ class Resolver:
         async with self._locks.hold(key):
             if (principal := self._fresh(key)) is not None:
                 return principal
+            read_at = now()
             verified = await to_thread.run_sync(self._lookup_token, token, kind)
             if verified is None:
                 self.cache.drop(key)
                 raise errors.invalid_token()
-            self._remember(key, verified, verified_at=now())
+            self._remember(key, verified, verified_at=now(), read_at=read_at)
         return verified.principal
 
     def _lookup_token(self, token: str, kind: secrets.Kind) -> _Verified | None:
-        with self.db.transaction() as session:
-            found = _live_token(session, token, kind)
-            if found is None:
+        """The live token and its user, in one statement (and, for a personal
+        access token not used in the last minute, the note that it was)."""
+        params = tokens.lookup_params(token)
+        client_id: str | None = None
+        if kind is secrets.Kind.ACCESS:
+            with self._reads.connect() as connection:
+                row = connection.execute(_ACCESS_TOKEN, params).first()
+            if row is None:
                 return None
-            user_id, scope, client_id, expires_at = found
-            snapshot = user_snapshot(session, user_id) if user_id is not None else None
-        profile, stamp = snapshot if snapshot is not None else ({}, "")
+            user_id, scope, client_id, expires_at = row[:4]
+            values = row[4:]
+        else:
+            with self.db.transaction() as session:
+                row = session.execute(_PERSONAL_TOKEN, params).first()
+                if row is None:
+                    return None
+                pat_id, user_id, scope, expires_at, last_used_at = row[:5]
+                tokens.note_use(session, pat_id, last_used_at)
+            values = row[5:]
+        # No user (client_credentials): the outer join left its columns empty.
+        snapshot = _snapshot(values) if values[0] is not None else None
+        profile, stamp = (snapshot.profile, snapshot.stamp) if snapshot else ({}, "")
         method: Method = "bearer" if kind is secrets.Kind.ACCESS else "personal_token"
         principal = Principal(
             user_id, frozenset(scope.split()), method, client_id=client_id, profile=profile
@@ -272,11 +336,17 @@ class Resolver:
             raise errors.invalid_credentials()
         return replace(principal, scheme=errors.BASIC)
 
-    def _remember(self, key: str, verified: _Verified, *, verified_at: float) -> None:
+    def _remember(
+        self, key: str, verified: _Verified, *, verified_at: float, read_at: float
+    ) -> None:
+        """Trust ``verified`` for the cache's freshness counted from ``read_at``,
+        the moment before the database was asked: a change committed after
+        that read is seen within the freshness however long the read took
+        (a slow or queued read does not stretch the window)."""
         fresh = self._fresh_for
         if verified.lifetime is not None:
             fresh = min(fresh, verified.lifetime)
         entry = Entry(
-            verified.principal, now() + fresh, verified_at, verified.stamp, verified.needs_token
+            verified.principal, read_at + fresh, verified_at, verified.stamp, verified.needs_token
         )
         self.cache.put(key, entry)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Label,
     ScalarSelect,
     Select,
     bindparam,
@@ -24,7 +25,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from civicauth.db import utcnow
 from civicauth.errors import PermissionDenied, ValidationFailed
@@ -42,29 +43,41 @@ class Relationship:
     reporter: bool = False
 
 
-def user_counts(session: Session, user_id: int) -> dict[str, int]:
-    """The activity counts of SeeClickFix's user shape, in one query."""
+# The activity counts of SeeClickFix's user shape, in this order.
+ACTIVITY_COUNTS = (
+    "reported_issue_count",
+    "closed_issue_count",
+    "comments_count",
+    "following_issue_count",
+    "voted_issue_count",
+)
+
+
+def activity_counts(
+    user_id: ColumnElement[int] | QueryableAttribute[int] | int,
+) -> list[Label[int]]:
+    """The activity counts of one user as scalar subqueries labelled as in
+    ``ACTIVITY_COUNTS``. ``user_id`` may be a column (``User.id``), so that
+    another query reads the counts in its own statement (auth/resolver.py)."""
 
     def count(model: type, *where: ColumnElement[bool]) -> ScalarSelect[int]:
         return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
-    row = session.execute(
-        select(
-            count(Issue, Issue.reporter_id == user_id),
-            count(Issue, Issue.reporter_id == user_id, Issue.status == "closed"),
-            count(Comment, Comment.user_id == user_id),
-            count(Follow, Follow.user_id == user_id),
-            count(Vote, Vote.user_id == user_id),
-        )
-    ).one()
-    keys = (
-        "reported_issue_count",
-        "closed_issue_count",
-        "comments_count",
-        "following_issue_count",
-        "voted_issue_count",
-    )
-    return dict(zip(keys, (int(v) for v in row), strict=True))
+    return [
+        count(Issue, Issue.reporter_id == user_id).label(ACTIVITY_COUNTS[0]),
+        count(Issue, Issue.reporter_id == user_id, Issue.status == "closed").label(
+            ACTIVITY_COUNTS[1]
+        ),
+        count(Comment, Comment.user_id == user_id).label(ACTIVITY_COUNTS[2]),
+        count(Follow, Follow.user_id == user_id).label(ACTIVITY_COUNTS[3]),
+        count(Vote, Vote.user_id == user_id).label(ACTIVITY_COUNTS[4]),
+    ]
+
+
+def user_counts(session: Session, user_id: int) -> dict[str, int]:
+    """The activity counts of SeeClickFix's user shape, in one query."""
+    row = session.execute(select(*activity_counts(user_id))).one()
+    return dict(zip(ACTIVITY_COUNTS, (int(v) for v in row), strict=True))
 
 
 def report_issue(session: Session, reporter_id: int, new: NewIssue) -> Issue:

@@ -1,10 +1,16 @@
-"""Looking up live bearer tokens by their digest."""
+"""Looking up live bearer tokens by their digest.
+
+The lookups are statements built once, with the token's digest and the
+current time as bound parameters: the resolver adds the user's columns and
+reads a token and its user in one round trip (auth/resolver.py).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from civicauth.clients.models import Client
@@ -16,35 +22,45 @@ from civicauth.tokens.models import OAuthToken, PersonalAccessToken
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def active_access_token(session: Session, token: str) -> tuple[OAuthToken, Client] | None:
-    """The live (unexpired, unrevoked) OAuth access token and its client."""
-    now = utcnow()
-    row = session.execute(
-        select(OAuthToken, Client)
+def live_access_token() -> Select[int | None, str, str, datetime]:
+    """(user id, scope, client id, expiry) of the live (unexpired, unrevoked)
+    OAuth access token; bind it with ``lookup_params``."""
+    return (
+        select(OAuthToken.user_id, OAuthToken.scope, Client.client_id, OAuthToken.expires_at)
         .join(Client, Client.id == OAuthToken.client_pk)
         .where(
-            OAuthToken.access_token_digest == secrets.digest(token),
+            OAuthToken.access_token_digest == bindparam("digest"),
             OAuthToken.revoked_at.is_(None),
-            OAuthToken.expires_at > now,
-        )
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
-def active_personal_token(session: Session, token: str) -> PersonalAccessToken | None:
-    """The live personal access token; notes when it was last used."""
-    now = utcnow()
-    pat = session.scalar(
-        select(PersonalAccessToken).where(
-            PersonalAccessToken.token_digest == secrets.digest(token),
-            PersonalAccessToken.revoked_at.is_(None),
+            OAuthToken.expires_at > bindparam("now"),
         )
     )
-    if pat is None or (pat.expires_at is not None and pat.expires_at <= now):
-        return None
-    if pat.last_used_at is None or now - pat.last_used_at > LAST_USED_RESOLUTION:
-        pat.last_used_at = now
-    return pat
+
+
+def live_personal_token() -> Select[int, int, str, datetime | None, datetime | None]:
+    """(id, user id, scope, expiry, last use) of the live personal access
+    token; bind it with ``lookup_params``."""
+    pat = PersonalAccessToken
+    return select(pat.id, pat.user_id, pat.scope, pat.expires_at, pat.last_used_at).where(
+        pat.token_digest == bindparam("digest"),
+        pat.revoked_at.is_(None),
+        or_(pat.expires_at.is_(None), pat.expires_at > bindparam("now")),
+    )
+
+
+def lookup_params(token: str) -> dict[str, Any]:
+    """The bound parameters of a lookup of ``token``."""
+    return {"digest": secrets.digest(token), "now": utcnow()}
+
+
+def note_use(session: Session, pat_id: int, last_used_at: datetime | None) -> None:
+    """Mark a personal access token used now, unless it was lately."""
+    now = utcnow()
+    if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
+        session.execute(
+            update(PersonalAccessToken)
+            .where(PersonalAccessToken.id == pat_id)
+            .values(last_used_at=now)
+        )
 
 
 def expiry_of(expires_at: datetime | None) -> float | None:

@@ -12,6 +12,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
+from civicauth.path_ids import ids_in_range
 from civicauth.settings import Settings
 from civicauth.web import (
     applications,
@@ -62,6 +63,7 @@ def web_routes(extra: list[ControllerRouterHandler] | None = None) -> list[Contr
             *issues.ROUTES,
             *(extra or []),
         ],
+        guards=[ids_in_range],
         # A handler that declares ``user`` is for signed-in users only.
         dependencies={"user": Provide(signed_in_page_user, sync_to_thread=True)},
         exception_handlers={

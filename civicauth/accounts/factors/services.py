@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import exists, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from civicauth.accounts.audit import record_event
 from civicauth.accounts.factors import passkeys, recovery, totp
@@ -40,11 +40,20 @@ class Factors:
         return self.totp or bool(self.passkeys)
 
 
-def has_second_factor(session: Session, user_id: int) -> bool:
-    """Whether the account has a confirmed authenticator app or a passkey."""
+def second_factor_of(
+    user_id: ColumnElement[int] | QueryableAttribute[int] | int,
+) -> ColumnElement[bool]:
+    """True where the account has a confirmed authenticator app or a passkey.
+    ``user_id`` may be a column (``User.id``), so that another query reads it
+    in its own statement (auth/resolver.py)."""
     app = exists().where(TotpFactor.user_id == user_id, TotpFactor.confirmed_at.is_not(None))
     key = exists().where(WebAuthnCredential.user_id == user_id)
-    return bool(session.scalar(select(app | key)))
+    return app | key
+
+
+def has_second_factor(session: Session, user_id: int) -> bool:
+    """Whether the account has a confirmed authenticator app or a passkey."""
+    return bool(session.scalar(select(second_factor_of(user_id))))
 
 
 def factors_of(session: Session, user_id: int) -> Factors:

@@ -10,6 +10,7 @@ from civicauth.api.v2.cross_site import refuse_cross_site_writes
 from civicauth.api.v2.errors import EXCEPTION_HANDLERS
 from civicauth.auth.middleware import authentication_middleware
 from civicauth.context import AppContext
+from civicauth.path_ids import ids_in_range_middleware
 
 
 @get("/api/v2", sync_to_thread=False, summary="API information", include_in_schema=True)
@@ -23,8 +24,9 @@ def api_router(ctx: AppContext, extra: list[ControllerRouterHandler] | None = No
     return Router(
         "/api/v2",
         route_handlers=[*users.ROUTES, *issues.ROUTES, *(extra or [])],
-        # Cross-site writes are refused before any credential is looked at.
-        middleware=[refuse_cross_site_writes, middleware],
+        # Cross-site writes are refused before any credential is looked at;
+        # ids are checked last, where the pages' guard checks them.
+        middleware=[refuse_cross_site_writes, middleware, ids_in_range_middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         tags=["API v2"],
     )
