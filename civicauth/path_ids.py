@@ -17,7 +17,11 @@ from litestar.handlers.base import BaseRouteHandler
 from civicauth.db.ids import parse_row_id
 
 
-def ids_in_range(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def ids_in_range(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    # async although it awaits nothing: Litestar runs a synchronous guard in
+    # a worker thread, a thread hop on every request for a few dict reads.
     path_params = connection.path_params
     if not path_params:
         return

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from civicauth.db import utcnow
 from civicauth.tokens import secrets
@@ -69,7 +70,9 @@ def claim_code(session: Session, row: AuthorizationCode, now: datetime | None = 
     )
     claimed = bool(result.rowcount == 1)  # type: ignore[attr-defined]
     if claimed:
-        row.used_at = moment
+        # The row in memory now says what the database says; set as committed
+        # so that the flush does not write the same column a second time.
+        set_committed_value(row, "used_at", moment)
     return claimed
 
 
