@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,11 +44,39 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self._sqlite = self.engine.dialect.name == "sqlite"
+        # This process's writers queue here (see write_transaction).
+        self._write_lock = threading.Lock()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session committed on success and rolled back on any error."""
         with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[Session]:
+        """A transaction that will write, committed on success and rolled
+        back on any error; for short ones that write whatever happens (the
+        token endpoint), not for one that may wait on something else.
+
+        On SQLite it takes the database's one write lock at its start
+        (BEGIN IMMEDIATE) rather than at its first write, behind a lock of
+        this process. SQLite's busy handler waits for the lock by sleeping
+        and trying again, up to 100 ms between tries, so a waiter that has
+        waited longest tries least often and many waiting threads make a
+        p99 of seconds. Queued on a lock here, a process's writers take
+        their turn at once, and only one thread per worker process is ever
+        waiting in SQLite's busy handler. On PostgreSQL it is transaction().
+        """
+        if not self._sqlite:
+            with self.transaction() as session:
+                yield session
+            return
+        with self._write_lock, self.sessions() as session, session.begin():
+            # The driver begins a transaction only before a write; beginning
+            # it ourselves makes every statement of it run under the lock.
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
 
     @contextmanager
