@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import ColumnElement, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -28,6 +28,10 @@ from civicauth.tokens.models import OAuthToken
 # replayed old refresh token is still recognised (and ends its family).
 ROTATED_RETENTION = timedelta(days=30)
 _TABLE = Base.metadata.tables[OAuthToken.__tablename__]
+# Built once (a bound parameter): building the query costs more than running it.
+_BY_REFRESH_DIGEST = select(OAuthToken).where(
+    OAuthToken.refresh_token_digest == bindparam("digest")
+)
 
 
 class Rotation(Enum):
@@ -141,8 +145,7 @@ def find_by_refresh_token(session: Session, token: str) -> OAuthToken | None:
     """The row of a refresh token in any state; None if malformed or unknown."""
     if secrets.kind_of(token) is not secrets.Kind.REFRESH:
         return None
-    digest = secrets.digest(token)
-    return session.scalar(select(OAuthToken).where(OAuthToken.refresh_token_digest == digest))
+    return session.scalar(_BY_REFRESH_DIGEST, {"digest": secrets.digest(token)})
 
 
 def access_is_active(row: OAuthToken, now: datetime | None = None) -> bool:
