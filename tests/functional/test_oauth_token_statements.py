@@ -37,7 +37,9 @@ def statements(client: Any) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(" ".join(statement.split()))
+        # The mail outbox polls from its own thread meanwhile; not ours.
+        if "mail_messages" not in statement:
+            seen.append(" ".join(statement.split()))
 
     event.listen(engine, "before_cursor_execute", note)
     try:
