@@ -16,6 +16,13 @@ from civicauth.tokens.models import AuthorizationCode
 # Built once (a statement with a bound parameter): building the query costs
 # more than running it, on every code exchange.
 _BY_DIGEST = select(AuthorizationCode).where(AuthorizationCode.code_digest == bindparam("digest"))
+_TABLE = AuthorizationCode.metadata.tables[AuthorizationCode.__tablename__]
+# The claim, on the table (no ORM bookkeeping: the row is updated in memory below).
+_CLAIM = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.used_at.is_(None))
+    .values(used_at=bindparam("moment"))
+)
 
 
 def store_code(
@@ -64,12 +71,8 @@ def claim_code(session: Session, row: AuthorizationCode, now: datetime | None = 
     """Mark the code used; False if it already was. One conditional UPDATE, so
     of two concurrent exchanges exactly one wins (RFC 6749 §4.1.2: single use)."""
     moment = now or utcnow()
-    result = session.execute(
-        update(AuthorizationCode)
-        .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
-        .values(used_at=moment)
-        .execution_options(synchronize_session=False)
-    )
+    session.flush()  # changes made to the row before count, as an ORM update would see them
+    result = session.execute(_CLAIM, {"row_id": row.id, "moment": moment})
     claimed = bool(result.rowcount == 1)  # type: ignore[attr-defined]
     if claimed:
         # The row in memory now says what the database says; set as committed

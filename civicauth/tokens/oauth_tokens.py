@@ -32,6 +32,17 @@ _TABLE = Base.metadata.tables[OAuthToken.__tablename__]
 _BY_REFRESH_DIGEST = select(OAuthToken).where(
     OAuthToken.refresh_token_digest == bindparam("digest")
 )
+# The claim of a refresh token, on the table (rotate_refresh updates the row
+# in memory itself).
+_ROTATE = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id == bindparam("row_id"),
+        _TABLE.c.refresh_rotated_at.is_(None),
+        _TABLE.c.revoked_at.is_(None),
+    )
+    .values(refresh_rotated_at=bindparam("moment"))
+)
 
 
 class Rotation(Enum):
@@ -203,16 +214,8 @@ def rotate_refresh(
     (or a later replay) is a REPLAY only within the grace window.
     """
     moment = now or utcnow()
-    result = session.execute(
-        update(OAuthToken)
-        .where(
-            OAuthToken.id == row.id,
-            OAuthToken.refresh_rotated_at.is_(None),
-            OAuthToken.revoked_at.is_(None),
-        )
-        .values(refresh_rotated_at=moment)
-        .execution_options(synchronize_session=False)
-    )
+    session.flush()  # changes made to the row before count, as an ORM update would see them
+    result = session.execute(_ROTATE, {"row_id": row.id, "moment": moment})
     if result.rowcount == 1:  # type: ignore[attr-defined]
         # As the database has it: the flush must not write it again.
         set_committed_value(row, "refresh_rotated_at", moment)
