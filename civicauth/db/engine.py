@@ -43,10 +43,11 @@ class WriterQueue:
     beside the database, which every worker process on the host shares.
 
     SQLite's own write lock is what keeps the data right; this only makes
-    the wait fair and prompt. SQLite's busy handler waits by sleeping and
-    trying again, up to 100 ms between tries, so the writer that has waited
-    longest tries least often: with many writers its p99 is seconds. A
-    writer blocked on these locks is woken the moment the last one ends.
+    the wait prompt. SQLite's busy handler waits by sleeping and trying
+    again, up to 100 ms between tries, so the writer that has waited longest
+    tries least often: with many writers its p99 is seconds. A writer
+    blocked on these locks is woken the moment the holder ends (the kernel
+    promises no order, but no one sleeps through a free lock).
     """
 
     def __init__(self, database: str | None) -> None:
