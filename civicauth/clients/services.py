@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from civicauth.accounts.validation import email_errors
@@ -197,11 +197,15 @@ def register_client(
     return client, secret
 
 
+# Built once (a bound parameter): every token request looks its client up.
+_BY_CLIENT_ID = select(Client).where(Client.client_id == bindparam("client_id"))
+
+
 def find_client(session: Session, client_id: str) -> Client | None:
     # Application ids are 32 characters; a longer one cannot exist.
     if not client_id or len(client_id) > 64:
         return None
-    return session.scalar(select(Client).where(Client.client_id == client_id))
+    return session.scalar(_BY_CLIENT_ID, {"client_id": client_id})
 
 
 def get_client(session: Session, client_id: str) -> Client:

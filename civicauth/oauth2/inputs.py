@@ -31,6 +31,8 @@ class OAuthInput:
     headers: dict[str, str]  # lower-cased names, first value
     params: tuple[tuple[str, str], ...]
     address: str | None = None
+    # The names that came in the query string rather than the form body.
+    query_names: frozenset[str] = frozenset()
 
     def get(self, name: str) -> str | None:
         return next((value for key, value in self.params if key == name), None)
@@ -92,6 +94,7 @@ async def _form_body(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
 async def read_input(request: Request[Any, Any, Any]) -> OAuthInput:
     """Query and form parameters as data; raises MalformedRequest."""
     params = parse_urlencoded(request.scope["query_string"])
+    query_names = frozenset(name for name, _ in params)
     if request.method == "POST":
         params += await _form_body(request)
     authorization = request.headers.getall("authorization", [])
@@ -99,4 +102,6 @@ async def read_input(request: Request[Any, Any, Any]) -> OAuthInput:
         raise MalformedRequest("Send at most one Authorization header.")
     headers = {"authorization": authorization[0]} if authorization else {}
     address = request.client.host if request.client else None
-    return OAuthInput(request.method, str(request.url), headers, tuple(params), address)
+    return OAuthInput(
+        request.method, str(request.url), headers, tuple(params), address, query_names
+    )

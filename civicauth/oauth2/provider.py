@@ -61,28 +61,36 @@ class Provider:
     # -- token, revocation, introspection ------------------------------------
 
     def token_response(self, inp: OAuthInput) -> OAuthResponse:
-        return self._endpoint(inp, lambda server: server.create_token_response(inp))
+        return self._endpoint(inp, lambda server: server.create_token_response(inp), writes=True)
 
     def revocation_response(self, inp: OAuthInput) -> OAuthResponse:
-        return self._endpoint(inp, lambda s: s.create_endpoint_response("revocation", inp))
+        return self._endpoint(
+            inp, lambda s: s.create_endpoint_response("revocation", inp), writes=True
+        )
 
     def introspection_response(self, inp: OAuthInput) -> OAuthResponse:
-        return self._endpoint(inp, lambda s: s.create_endpoint_response("introspection", inp))
+        return self._endpoint(
+            inp, lambda s: s.create_endpoint_response("introspection", inp), writes=False
+        )
 
     def _endpoint(
-        self, inp: OAuthInput, call: Callable[[CivicAuthorizationServer], Any]
+        self, inp: OAuthInput, call: Callable[[CivicAuthorizationServer], Any], *, writes: bool
     ) -> OAuthResponse:
         refusal = json_error(400, "invalid_request", UNREADABLE)
-        return refusing_unreadable(lambda: self._run_endpoint(inp, call), refusal)
+        return refusing_unreadable(lambda: self._run_endpoint(inp, call, writes), refusal)
 
     def _run_endpoint(
-        self, inp: OAuthInput, call: Callable[[CivicAuthorizationServer], Any]
+        self, inp: OAuthInput, call: Callable[[CivicAuthorizationServer], Any], writes: bool
     ) -> OAuthResponse:
         try:
             check_parameters(list(inp.params))
         except MalformedRequest as exc:
             return json_error(400, "invalid_request", str(exc))
-        with self.db.transaction() as session:
+        # A token or revocation request writes (tokens, codes, the audit
+        # log) in one short transaction with no wait inside: it takes the
+        # write lock for its whole length (Database.write_transaction).
+        begin = self.db.write_transaction if writes else self.db.transaction
+        with begin() as session:
             server = CivicAuthorizationServer(session, self.config)
             try:
                 response: OAuthResponse = call(server)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from civicauth.metrics import TOKEN_PARAMS_IN_QUERY
 from civicauth.oauth2.client_auth import basic_credentials
-from civicauth.oauth2.inputs import MalformedRequest, OAuthInput, parse_urlencoded
+from civicauth.oauth2.inputs import OAuthInput
 from civicauth.oauth2.responses import OAuthResponse, json_error
 
 SECRET_PARAMETERS = frozenset({"client_secret", "code", "code_verifier", "refresh_token", "token"})
@@ -24,12 +24,9 @@ ADVICE = (
 WARNING = f'299 civicauth "{ADVICE}"'
 
 
-def secrets_in_query(query_string: bytes) -> bool:
-    try:
-        pairs = parse_urlencoded(query_string)
-    except MalformedRequest:
-        return False  # read_input refuses it on its own
-    return any(name in SECRET_PARAMETERS for name, _ in pairs)
+def secrets_in_query(inp: OAuthInput) -> bool:
+    """Whether any secret came in the query string (read once, by read_input)."""
+    return not SECRET_PARAMETERS.isdisjoint(inp.query_names)
 
 
 def refusal() -> OAuthResponse:

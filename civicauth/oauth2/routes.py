@@ -50,7 +50,7 @@ async def _answer(
         inp = await read_input(request)
     except MalformedRequest as exc:
         return to_http(json_error(400, "invalid_request", str(exc)))
-    if not query_params.secrets_in_query(request.scope["query_string"]):
+    if not query_params.secrets_in_query(inp):
         return to_http(await to_thread.run_sync(call, inp))
     if oauth2.config.token_params_in_query == "refuse":
         return to_http(query_params.refusal())

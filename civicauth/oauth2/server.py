@@ -65,7 +65,7 @@ class CivicAuthorizationServer(RequestStore, AuthorizationServer):
             # The absolute lifetime is carried across rotations.
             grant_issued_at=parent.row.grant_issued_at if parent else None,
         )
-        oauth_tokens.store_token(self.session, new)
+        oauth_tokens.insert_token(self.session, new)
         how = request.payload.grant_type or "implicit"
         record_event(
             self.session,

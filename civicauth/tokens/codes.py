@@ -5,12 +5,24 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from civicauth.db import utcnow
 from civicauth.tokens import secrets
 from civicauth.tokens.models import AuthorizationCode
+
+# Built once (a statement with a bound parameter): building the query costs
+# more than running it, on every code exchange.
+_BY_DIGEST = select(AuthorizationCode).where(AuthorizationCode.code_digest == bindparam("digest"))
+_TABLE = AuthorizationCode.metadata.tables[AuthorizationCode.__tablename__]
+# The claim, on the table (no ORM bookkeeping: the row is updated in memory below).
+_CLAIM = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.used_at.is_(None))
+    .values(used_at=bindparam("moment"))
+)
 
 
 def store_code(
@@ -52,24 +64,20 @@ def find_code(session: Session, code: str) -> AuthorizationCode | None:
     unknown code (a malformed one costs no database read)."""
     if secrets.keys_of(session).kind_of(code) is not secrets.Kind.CODE:
         return None
-    return session.scalar(
-        select(AuthorizationCode).where(AuthorizationCode.code_digest == secrets.digest(code))
-    )
+    return session.scalar(_BY_DIGEST, {"digest": secrets.digest(code)})
 
 
 def claim_code(session: Session, row: AuthorizationCode, now: datetime | None = None) -> bool:
     """Mark the code used; False if it already was. One conditional UPDATE, so
     of two concurrent exchanges exactly one wins (RFC 6749 §4.1.2: single use)."""
     moment = now or utcnow()
-    result = session.execute(
-        update(AuthorizationCode)
-        .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
-        .values(used_at=moment)
-        .execution_options(synchronize_session=False)
-    )
+    session.flush()  # changes made to the row before count, as an ORM update would see them
+    result = session.execute(_CLAIM, {"row_id": row.id, "moment": moment})
     claimed = bool(result.rowcount == 1)  # type: ignore[attr-defined]
     if claimed:
-        row.used_at = moment
+        # The row in memory now says what the database says; set as committed
+        # so that the flush does not write the same column a second time.
+        set_committed_value(row, "used_at", moment)
     return claimed
 
 

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from civicauth.db import utcnow
+from civicauth.db import Base, utcnow
 from civicauth.settings import Settings
 from civicauth.tokens import secrets
 from civicauth.tokens.models import OAuthToken
@@ -26,6 +27,22 @@ from civicauth.tokens.models import OAuthToken
 # How long a rotated row is kept after its access token expired, so that a
 # replayed old refresh token is still recognised (and ends its family).
 ROTATED_RETENTION = timedelta(days=30)
+_TABLE = Base.metadata.tables[OAuthToken.__tablename__]
+# Built once (a bound parameter): building the query costs more than running it.
+_BY_REFRESH_DIGEST = select(OAuthToken).where(
+    OAuthToken.refresh_token_digest == bindparam("digest")
+)
+# The claim of a refresh token, on the table (rotate_refresh updates the row
+# in memory itself).
+_ROTATE = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id == bindparam("row_id"),
+        _TABLE.c.refresh_rotated_at.is_(None),
+        _TABLE.c.revoked_at.is_(None),
+    )
+    .values(refresh_rotated_at=bindparam("moment"))
+)
 
 
 class Rotation(Enum):
@@ -92,24 +109,39 @@ def new_grant_id() -> str:
     return str(uuid.uuid4())
 
 
-def store_token(session: Session, token: NewToken) -> OAuthToken:
+def _row_values(token: NewToken) -> dict[str, object]:
+    """The columns of the row that stores ``token`` (digests only)."""
     now = utcnow()
-    row = OAuthToken(
-        access_token_digest=secrets.digest(token.access_token),
-        refresh_token_digest=secrets.digest(token.refresh_token) if token.refresh_token else None,
-        client_pk=token.client_pk,
-        user_id=token.user_id,
-        grant_id=token.grant_id,
-        code_id=token.code_id,
-        parent_id=token.parent_id,
-        scope=token.scope,
-        issued_at=now,
-        grant_issued_at=token.grant_issued_at or now,
-        expires_at=now + timedelta(seconds=token.ttl),
-    )
+    return {
+        "access_token_digest": secrets.digest(token.access_token),
+        "refresh_token_digest": secrets.digest(token.refresh_token)
+        if token.refresh_token
+        else None,
+        "client_pk": token.client_pk,
+        "user_id": token.user_id,
+        "grant_id": token.grant_id,
+        "code_id": token.code_id,
+        "parent_id": token.parent_id,
+        "scope": token.scope,
+        "issued_at": now,
+        "grant_issued_at": token.grant_issued_at or now,
+        "expires_at": now + timedelta(seconds=token.ttl),
+    }
+
+
+def store_token(session: Session, token: NewToken) -> OAuthToken:
+    """Store ``token`` and return its row, flushed (it has its id)."""
+    row = OAuthToken(**_row_values(token))
     session.add(row)
     session.flush()
     return row
+
+
+def insert_token(session: Session, token: NewToken) -> None:
+    """Store ``token`` with one INSERT and no ORM object: what the token
+    endpoint does, which needs nothing of the row once it is written (an
+    ORM object and its flush cost several times the statement itself)."""
+    session.execute(insert(_TABLE), _row_values(token))
 
 
 def find_by_access_token(session: Session, token: str) -> OAuthToken | None:
@@ -124,8 +156,7 @@ def find_by_refresh_token(session: Session, token: str) -> OAuthToken | None:
     """The row of a refresh token in any state; None if malformed or unknown."""
     if secrets.keys_of(session).kind_of(token) is not secrets.Kind.REFRESH:
         return None
-    digest = secrets.digest(token)
-    return session.scalar(select(OAuthToken).where(OAuthToken.refresh_token_digest == digest))
+    return session.scalar(_BY_REFRESH_DIGEST, {"digest": secrets.digest(token)})
 
 
 def access_is_active(row: OAuthToken, now: datetime | None = None) -> bool:
@@ -183,18 +214,11 @@ def rotate_refresh(
     (or a later replay) is a REPLAY only within the grace window.
     """
     moment = now or utcnow()
-    result = session.execute(
-        update(OAuthToken)
-        .where(
-            OAuthToken.id == row.id,
-            OAuthToken.refresh_rotated_at.is_(None),
-            OAuthToken.revoked_at.is_(None),
-        )
-        .values(refresh_rotated_at=moment)
-        .execution_options(synchronize_session=False)
-    )
+    session.flush()  # changes made to the row before count, as an ORM update would see them
+    result = session.execute(_ROTATE, {"row_id": row.id, "moment": moment})
     if result.rowcount == 1:  # type: ignore[attr-defined]
-        row.refresh_rotated_at = moment
+        # As the database has it: the flush must not write it again.
+        set_committed_value(row, "refresh_rotated_at", moment)
         return Rotation.FRESH
     session.refresh(row)
     rotated_at = row.refresh_rotated_at
