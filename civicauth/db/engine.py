@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -35,6 +35,9 @@ def make_engine(url: str, **options: Any) -> Engine:
     if "poolclass" not in options:
         options.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
     return create_engine(url, **options)
+
+
+T = TypeVar("T")
 
 
 class WriterQueue:
@@ -83,6 +86,16 @@ class WriterQueue:
             self._file = open(self._path, "ab")  # noqa: SIM115 (kept open to lock)
             self._pid = os.getpid()
         return self._file.fileno()
+
+
+def given(session: Session, key: str, kind: type[T], what: str, builder: str) -> T:
+    """What the session's Database was given under ``key`` (``Database(url,
+    info=...)``), e.g. the mail seal or the token keys. Raises RuntimeError
+    when it is missing: a programming error, never a reason to go on without."""
+    found = session.info.get(key)
+    if not isinstance(found, kind):
+        raise RuntimeError(f"this session has no {what}: build its Database with info={builder}")
+    return found
 
 
 class Database:

@@ -21,6 +21,7 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy.orm import Session
 
 from civicauth import keys
+from civicauth.db.engine import given
 from civicauth.settings import Settings
 
 SEAL_KEY = "civicauth.mail.seal"
@@ -89,10 +90,5 @@ def session_info(settings: Settings) -> dict[str, Any]:
 def seal_of(session: Session) -> MailSeal:
     """The seal the session's Database was given. Raises RuntimeError when it
     has none: a programming error, and never a reason to store plain text."""
-    seal = session.info.get(SEAL_KEY)
-    if not isinstance(seal, MailSeal):
-        raise RuntimeError(
-            "this session has no mail seal: build its Database with "
-            "info=civicauth.mail.seal.session_info(settings)"
-        )
-    return seal
+    builder = "civicauth.mail.seal.session_info(settings)"
+    return given(session, SEAL_KEY, MailSeal, "mail seal", builder)

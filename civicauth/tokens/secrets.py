@@ -34,6 +34,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from civicauth.db.engine import given
 from civicauth.keys import derived_key
 from civicauth.settings import Settings
 
@@ -185,13 +186,8 @@ def keys_of(session: Session) -> TokenKeys:
     """The token keys the session's Database was given (they travel in
     ``Session.info``, like the mail seal, so lookups keep their signatures).
     Raises RuntimeError when it has none: a programming error."""
-    found = session.info.get(TOKEN_KEYS)
-    if not isinstance(found, TokenKeys):
-        raise RuntimeError(
-            "this session has no token keys: build its Database with "
-            "info=civicauth.tokens.secrets.session_info(settings)"
-        )
-    return found
+    builder = "civicauth.tokens.secrets.session_info(settings)"
+    return given(session, TOKEN_KEYS, TokenKeys, "token keys", builder)
 
 
 def digest(token: str) -> str:
