@@ -27,7 +27,7 @@ from civicauth.auth.credentials import BasicCredentials, BearerCredentials, Cred
 from civicauth.auth.gate import PasswordGate, Throttled
 from civicauth.auth.principal import ALL_SCOPES, Method, Principal
 from civicauth.db import Database
-from civicauth.issues.services import ACTIVITY_COUNTS, activity_counts, user_counts
+from civicauth.issues.services import ACTIVITY_COUNTS, activity_counts
 from civicauth.tokens import secrets
 from civicauth.tokens import services as tokens
 from civicauth.tokens.models import OAuthToken, PersonalAccessToken
@@ -118,17 +118,12 @@ def user_snapshot(db: Session | Connection, user_id: int) -> Snapshot | None:
 
 
 def profile_data(session: Session, user: User) -> dict[str, Any]:
-    """What the API's user shapes are drawn from: the user and their activity counts."""
-    return {
-        "id": user.id,
-        "name": user.name,
-        "email": user.email,
-        "email_canonical": user.email_canonical,
-        "email_verified": user.email_verified_at is not None,
-        "created_at": user.created_at,
-        "updated_at": user.updated_at,
-        **user_counts(session, user.id),
-    }
+    """What the API's user shapes are drawn from: the user and their activity
+    counts, read as a snapshot is (one shape, one statement), inside the
+    caller's transaction so a change it just made shows."""
+    snapshot = user_snapshot(session, user.id)
+    assert snapshot is not None  # the caller holds the user's row
+    return snapshot.profile
 
 
 def _usable(entry: Entry) -> Principal:

@@ -74,12 +74,6 @@ def activity_counts(
     ]
 
 
-def user_counts(session: Session, user_id: int) -> dict[str, int]:
-    """The activity counts of SeeClickFix's user shape, in one query."""
-    row = session.execute(select(*activity_counts(user_id))).one()
-    return dict(zip(ACTIVITY_COUNTS, (int(v) for v in row), strict=True))
-
-
 def report_issue(session: Session, reporter_id: int, new: NewIssue) -> Issue:
     """Store a new open issue reported by ``reporter_id``."""
     now = utcnow()
