@@ -25,7 +25,6 @@ from typing import Any
 from anyio import to_thread
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
@@ -34,6 +33,7 @@ from litestar.middleware.session.base import BaseSessionBackend
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.types import Message, ScopeSession
 
+from civicauth import keys
 from civicauth.accounts import web_sessions
 from civicauth.accounts.models import User
 from civicauth.auth.middleware import client_address as address_of
@@ -96,27 +96,26 @@ class DatabaseSessionBackend(BaseSessionBackend["DatabaseSessionConfig"]):
     def _idle(self) -> timedelta:
         return timedelta(seconds=self.config.max_age)
 
-    def _key(self, raw_id: str) -> AESGCM:
+    def _key(self, raw_id: str) -> bytes:
+        # Keyed by the raw id, which only the browser holds: the table alone
+        # opens nothing.
         derive = HKDF(
             algorithm=hashes.SHA256(),
             length=32,
             salt=self.config.secret,
             info=b"civicauth session data",
         )
-        return AESGCM(derive.derive(raw_id.encode()))
+        return derive.derive(raw_id.encode())
 
     def seal(self, raw_id: str, plain: bytes) -> bytes:
-        nonce = secrets.token_bytes(12)
-        return nonce + self._key(raw_id).encrypt(
-            nonce, plain, web_sessions.digest_of(raw_id).encode()
-        )
+        """The session's data (JSON, so UTF-8) sealed as every secret is
+        (civicauth/keys.py), bound to this session's digest."""
+        return keys.seal(self._key(raw_id), plain.decode(), web_sessions.digest_of(raw_id))
 
     def open(self, raw_id: str, sealed: bytes) -> bytes | None:
         """The plain data, or None when it does not open under this id."""
         try:
-            return self._key(raw_id).decrypt(
-                sealed[:12], sealed[12:], web_sessions.digest_of(raw_id).encode()
-            )
+            return keys.unseal(self._key(raw_id), sealed, web_sessions.digest_of(raw_id)).encode()
         except (InvalidTag, ValueError):
             return None
 
