@@ -40,6 +40,7 @@ from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
 from civicauth.oauth2.routes import http_error as oauth2_http_error
 from civicauth.settings import Settings
 from civicauth.tokens import secrets
+from civicauth.usage.flush import UsageFlusher
 from civicauth.web.authorize import authorize_router
 from civicauth.web.errors import error_page
 from civicauth.web.routes import WebConfig, web_routes
@@ -181,6 +182,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     show_app_logs(settings.log_level)
     ctx = build_context(settings)
     mail = MailSender(ctx.db, settings)
+    usage = UsageFlusher(ctx.db, ctx.usage, settings.usage_flush_seconds)
 
     async def close() -> None:
         ctx.db.dispose()
@@ -208,8 +210,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # the pages' router guard, not an app-wide guard (civicauth/path_ids.py).
         exception_handlers={HTTPException: _http_error, 500: _internal_error},
         openapi_config=openapi_config(),
-        on_startup=[mail.start],
-        on_shutdown=[mail.stop, close],
-        state=State({"ctx": ctx}),
+        on_startup=[mail.start, usage.start],
+        # The usage counts go out before the database closes.
+        on_shutdown=[usage.stop, mail.stop, close],
+        state=State({"ctx": ctx, "usage": usage}),
         debug=False,
     )

@@ -36,7 +36,13 @@ class AuditEvent(Base):
     """Append-only record of security events shown on "Password & Security"."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_user_created", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_audit_events_user_created", "user_id", "created_at"),
+        # The operator's security log (accounts/security_log.py): newest
+        # first by id, within a date range, or for one app.
+        Index("ix_audit_events_created", "created_at"),
+        Index("ix_audit_events_client_id", "client_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -26,6 +26,7 @@ from civicauth.oauth2.metadata import AUTHORIZE_PATH, DEMO_CALLBACK_PATH, TOKEN_
 from civicauth.settings import Settings, load_settings
 from civicauth.tokens.codes import purge_codes
 from civicauth.tokens.oauth_tokens import RefreshLifetimes, purge_tokens
+from civicauth.usage.reports import purge_usage
 
 DEMO_APP_NAME = "civicauth demo app"
 DEMO_ORGANIZATION = "civicauth"
@@ -144,10 +145,13 @@ def cmd_tokens_purge(args: argparse.Namespace) -> int:
     with _transaction(settings) as session:
         tokens = purge_tokens(session, RefreshLifetimes.from_settings(settings))
         codes = purge_codes(session)
+        # The API usage counts of days past their keeping go with the upkeep.
+        usage = purge_usage(session, settings.usage_keep_days)
     print(
         f"purged {tokens.tokens} tokens ({tokens.expired_refresh} with an expired refresh token) "
         f"and {codes} authorization codes"
     )
+    print(f"purged {usage} API usage rows older than {settings.usage_keep_days} days")
     return 0
 
 
@@ -199,7 +203,8 @@ def register(commands: Any) -> None:
     )
     purge = tokens.add_parser(
         "purge",
-        help="delete expired and revoked tokens (expired refresh tokens too) and codes",
+        help="delete expired and revoked tokens (expired refresh tokens too), codes, "
+        "and API usage counts older than CIVICAUTH_USAGE_KEEP_DAYS",
     )
     purge.set_defaults(func=cmd_tokens_purge)
 
