@@ -37,6 +37,9 @@ class DailyUsage:
     def of(self, day: date, method: str) -> int:
         return self.counts.get(day, {}).get(method, 0)
 
+    def day_total(self, day: date) -> int:
+        return sum(self.counts.get(day, {}).values())
+
     def total(self, method: str | None = None) -> int:
         methods = (method,) if method else METHODS
         return sum(self.of(day, m) for day in self.days for m in methods)
