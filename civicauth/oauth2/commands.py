@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import civicauth.models  # noqa: F401  (every table known, for foreign keys)
-from civicauth.clients import review
+from civicauth.clients import decisions, review
 from civicauth.clients import services as clients
 from civicauth.clients.models import Client
 from civicauth.clients.services import Registration
@@ -84,18 +84,14 @@ def cmd_apps_create(args: argparse.Namespace) -> int:
 
 
 def cmd_apps_approve(args: argparse.Namespace) -> int:
+    """The console's approve (clients/decisions.py): the change waiting on
+    the app if there is one, else the app; both contacts are mailed."""
     with _transaction() as session:
         client = clients.get_client(session, args.client_id)
-        if client.pending_change:
-            changed = review.approve_change(session, client)
-            print(
-                f"approved the change of {', '.join(changed)} of {client.name} "
-                f"({client.organization}), client_id {client.client_id}: it is live"
-            )
-            return 0
-        clients.approve_client(session, args.client_id)
-        print(f"approved {client.name} ({client.organization}), client_id {client.client_id}")
-        _print_contacts(client)
+        decision = decisions.approve(session, client, None)
+        print(decision.summary)
+        if decision.event == "app_approved":
+            _print_contacts(client)
     return 0
 
 
@@ -132,11 +128,7 @@ def cmd_apps_show(args: argparse.Namespace) -> int:
 def cmd_apps_reject_change(args: argparse.Namespace) -> int:
     with _transaction() as session:
         client = clients.get_client(session, args.client_id)
-        dropped = review.reject_change(session, client)
-        print(
-            f"rejected the change of {', '.join(dropped)} of {client.name} "
-            f"({client.organization}), client_id {client.client_id}: the approved version stays"
-        )
+        print(decisions.reject_change(session, client, None, args.reason).summary)
     return 0
 
 
@@ -196,6 +188,7 @@ def register(commands: Any) -> None:
         "reject-change", help="drop the change waiting for review on an approved application"
     )
     reject_change.add_argument("client_id")
+    reject_change.add_argument("--reason", default="", help="mailed to the app's contacts")
     reject_change.set_defaults(func=cmd_apps_reject_change)
 
     tokens = commands.add_parser("tokens", help="OAuth tokens").add_subparsers(
