@@ -49,6 +49,8 @@ EVENTS = {
     "app_change_rejected": "Change to an application rejected by an operator",
     "app_suspended": "Application suspended by an operator",
     "app_reinstated": "Application reinstated by an operator",
+    "reset_link_sent": "Password reset link mailed by an operator",
+    "sessions_ended": "Every session signed out by an operator",
 }
 
 

@@ -79,6 +79,7 @@ class LogEntry:
     client_id: str | None
     address: str | None
     detail: str
+    operator_id: int | None  # the operator who did it, for the console's actions
 
     @property
     def description(self) -> str:
@@ -90,7 +91,7 @@ def _midnight(day: date) -> datetime:
 
 
 # The columns of a LogEntry, in its order.
-_Matching = Select[int, datetime, str, int | None, str, str | None, str | None, str]
+_Matching = Select[int, datetime, str, int | None, str, str | None, str | None, str, int | None]
 
 
 def _matching(spec: LogFilter) -> _Matching:
@@ -103,6 +104,7 @@ def _matching(spec: LogFilter) -> _Matching:
         AuditEvent.client_id,
         AuditEvent.address,
         AuditEvent.detail,
+        AuditEvent.operator_id,
     ).outerjoin(User, User.id == AuditEvent.user_id)
     if spec.email:
         # The account's id, so the user index serves the search.

@@ -47,6 +47,7 @@ def log_rows(entry: LogEntry) -> tuple[object, ...]:
         entry.user_id,
         entry.email,
         entry.client_id,
+        entry.operator_id,
         entry.address,
         entry.detail,
     )

@@ -61,7 +61,7 @@ def usage_chart(
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:,}</text>'
         )
     for n, day in enumerate(usage.days):
-        x, base = LEFT + n * slot + slot * 0.15, TOP + plot_h
+        x, base = LEFT + n * slot + slot * 0.15, float(TOP + plot_h)
         for method in methods:
             count = usage.of(day, method)
             if count:

@@ -22,6 +22,7 @@ from civicauth.context import AppContext
 from civicauth.errors import NotFound, ValidationFailed
 from civicauth.tokens.authorized import live_grant_count
 from civicauth.tokens.oauth_tokens import RefreshLifetimes
+from civicauth.web.admin import usage
 from civicauth.web.admin.actions import operator_action
 from civicauth.web.applications import FIELD_LABELS
 from civicauth.web.forms import client_address, form_fields
@@ -40,7 +41,7 @@ STATUS_LABELS = {
 # More of an app's page, from other parts of the console (its usage): each
 # gives template values for the app; the page includes admin/app_usage.html
 # when that template exists.
-APP_PAGE_PARTS: list[Callable[[AppContext, Session, Client], dict[str, Any]]] = []
+APP_PAGE_PARTS: list[Callable[[AppContext, Session, Client], dict[str, Any]]] = [usage.app_usage]
 Decide = Callable[[Session, Client, User, dict[str, str]], decisions.Decision]
 
 

@@ -11,7 +11,7 @@ from litestar import Router
 from litestar.config.csrf import CSRFConfig
 from litestar.types import ControllerRouterHandler
 
-from civicauth.web.admin import actions, apps, home
+from civicauth.web.admin import actions, apps, home, security_log, usage, users
 from civicauth.web.admin.actions import SecondFactorConfirmationRequired, to_confirm_factor
 from civicauth.web.admin.guard import PREFIX, console_middleware
 
@@ -19,6 +19,9 @@ PAGES: list[ControllerRouterHandler] = [
     *home.ROUTES,
     *actions.ROUTES,
     *apps.ROUTES,
+    *users.ROUTES,
+    *security_log.ROUTES,
+    *usage.ROUTES,
 ]
 
 

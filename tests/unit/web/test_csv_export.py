@@ -33,7 +33,7 @@ def test_formula_cells_get_a_leading_quote(value, cell):
 
 def entry(n: int, detail: str = "") -> LogEntry:
     at = datetime(2026, 3, 1, 12, 0, n % 60, tzinfo=UTC)
-    return LogEntry(n, at, "sign_in", 7, "=cmd@example.com", None, "192.0.2.1", detail)
+    return LogEntry(n, at, "sign_in", 7, "=cmd@example.com", None, "192.0.2.1", detail, 3)
 
 
 def test_rows_are_parsed_back_with_defused_cells():
@@ -42,7 +42,7 @@ def test_rows_are_parsed_back_with_defused_cells():
     assert rows[0] == list(LOG_HEADER)
     assert rows[1] == [
         "1", "2026-03-01T12:00:01+00:00", "sign_in", "Signed in", "7",
-        "'=cmd@example.com", "", "192.0.2.1", 'said "hi", then\nleft',
+        "'=cmd@example.com", "", "3", "192.0.2.1", 'said "hi", then\nleft',
     ]  # fmt: skip
     assert rows[2][-1] == "'-1"
 
