@@ -13,6 +13,7 @@ Services never commit: the request edge (or the command) owns the transaction.
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civicauth.accounts import web_sessions
@@ -22,6 +23,17 @@ from civicauth.db import utcnow
 from civicauth.errors import ValidationFailed
 
 MAX_REASON = 500
+# What a locked resident is told once their password (or passkey) is right.
+LOCKED_MESSAGE = (
+    "This account is locked by the people who run this service, so it cannot sign in. "
+    "Contact them to have it unlocked."
+)
+
+
+def is_locked(session: Session, user_id: int) -> bool:
+    """Whether the account is locked (False for one that does not exist)."""
+    query = select(User.locked_at).where(User.id == user_id)
+    return session.scalar(query) is not None
 
 
 def set_operator(session: Session, user: User, value: bool, *, by: User | None = None) -> bool:

@@ -32,7 +32,9 @@ def signed_in_user(connection: AnyConnection, ctx: AppContext) -> User | None:
         return None
     with ctx.db.read() as db:
         user = db.get(User, user_id)
-    if user is None or user.security_stamp != session.get("stamp"):
+    # A locked account's sessions were ended when it was locked; one that
+    # got through anyway (a sign-in racing the lock) ends here.
+    if user is None or user.security_stamp != session.get("stamp") or user.locked_at is not None:
         connection.clear_session()
         return None
     return user
