@@ -20,6 +20,7 @@ LOG_HEADER = (
     "user_id",
     "email",
     "client_id",
+    "operator_id",
     "address",
     "detail",
 )

@@ -19,10 +19,10 @@ def make_operator(ctx, make_user) -> tuple[int, str, str]:
     return user_id, email, password
 
 
-def operator_client(server: LiveServer, ctx, make_user) -> httpx.Client:
-    """A signed-in operator (the password was entered just now)."""
-    _, email, password = make_operator(ctx, make_user)
-    return signed_in(server, email, password)
+def operator_client(server: LiveServer, ctx, make_user) -> tuple[httpx.Client, int]:
+    """A signed-in operator (the password was entered just now), and their id."""
+    user_id, email, password = make_operator(ctx, make_user)
+    return signed_in(server, email, password), user_id
 
 
 def act(client: httpx.Client, page: str, action: str, **fields: str) -> httpx.Response:

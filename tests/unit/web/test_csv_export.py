@@ -40,6 +40,7 @@ def test_rows_are_parsed_back_with_defused_cells():
     body = b"".join(security_log_csv([entry(1, 'said "hi", then\nleft'), entry(2, "-1")]))
     rows = list(csv.reader(io.StringIO(body.decode())))
     assert rows[0] == list(LOG_HEADER)
+    assert all(len(row) == len(LOG_HEADER) for row in rows)
     assert rows[1] == [
         "1", "2026-03-01T12:00:01+00:00", "sign_in", "Signed in", "7",
         "'=cmd@example.com", "", "3", "192.0.2.1", 'said "hi", then\nleft',
