@@ -50,14 +50,15 @@ def usage_chart(
     slot = plot_w / len(usage.days)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(_summary(usage, methods))}</desc>',
     ]
     for tick in sorted({0, top // 2, top}):
         y = TOP + plot_h - plot_h * tick / top
         out.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#c8c8c8"/>'
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:,}</text>'
         )
     for n, day in enumerate(usage.days):
@@ -71,10 +72,13 @@ def usage_chart(
                     f'<rect x="{x:.1f}" y="{base:.1f}" width="{slot * 0.7:.1f}" '
                     f'height="{h:.1f}" fill="{COLOURS[method]}"/>'
                 )
-        if n % 5 == 0 or n == len(usage.days) - 1:
+        last = n == len(usage.days) - 1
+        if n % 5 == 0 or last:
+            # The last day's label ends at its bar, inside the picture.
+            anchor, at = ("end", x + slot * 0.7) if last else ("middle", x + slot * 0.35)
             out.append(
-                f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 16}" '
-                f'text-anchor="middle">{day:%d %b}</text>'
+                f'<text x="{at:.1f}" y="{HEIGHT - BOTTOM + 16}" '
+                f'text-anchor="{anchor}">{day:%d %b}</text>'
             )
     for n, method in enumerate(methods):
         x = LEFT + n * 180
