@@ -107,7 +107,8 @@ def test_a_locked_account_is_refused_everywhere_and_unlocked_in_one_step(server,
 
     # The resident's browser was signed out, and cannot sign in again.
     page = credentials["resident"].http.get("/account/security")
-    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/login")
     http = credentials["resident"].http
     token = csrf_of(http.get("/login").text)
     fields = {"email": credentials["email"], "_csrf_token": token}

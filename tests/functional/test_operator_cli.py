@@ -80,7 +80,8 @@ def test_grant_and_revoke_the_role(run, ctx, make_user):
     assert f"{email.upper()} is now an operator" in granted.stdout
     assert is_operator(ctx, email)
     again = run("users", "grant-operator", email)
-    assert again.returncode == 0 and "already" in again.stdout
+    assert again.returncode == 0
+    assert "already" in again.stdout
     assert [e.user_id for e in events(ctx, "operator_granted")].count(user_id) == 1
 
     revoked = run("users", "revoke-operator", email)
@@ -113,7 +114,8 @@ def test_apps_approve_mails_both_contacts_and_is_logged(run, ctx):
     assert mails_to(ctx, "app_approved").count("tech@example.com") >= 1
     assert mails_to(ctx, "app_approved").count("admin@example.com") >= 1
     logged = [e for e in events(ctx, "app_approved") if e.client_id == app.client_id]
-    assert len(logged) == 1 and logged[0].operator_id is None
+    assert len(logged) == 1
+    assert logged[0].operator_id is None
 
     # Approved already: nothing to approve, one line, non-zero.
     assert "nothing to approve" in one_line_error(run("apps", "approve", app.client_id))
