@@ -40,7 +40,7 @@ def password_long_ago(ctx: Any, user_id: int, minutes: int = 11) -> None:
         )
 
 
-def act(client: httpx.Client, client_id: str, action: str, **fields: str) -> httpx.Response:
+def act(client: httpx.Client, client_id: str, action: str, /, **fields: str) -> httpx.Response:
     """Post one of the app page's actions with that page's CSRF token."""
     token = csrf_of(client.get(f"/admin/apps/{client_id}").text)
     return client.post(f"/admin/apps/{client_id}/{action}", data={**fields, "_csrf_token": token})
