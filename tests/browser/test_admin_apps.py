@@ -17,7 +17,9 @@ from playwright.sync_api import expect
 
 from civicauth.clients.models import Client
 from tests.browser.conftest import assert_accessible, screenshot, sign_in
-from tests.functional.admin_support import make_operator
+from tests.browser.test_second_factors import enrol_totp
+from tests.factor_support import code_after
+from tests.functional.admin_support import make_operator, password_long_ago
 from tests.functional.oauth_support import authorize_params, register_app
 from tests.grants import issue_tokens
 from tests.mail_support import Inbox, smtp_server
@@ -267,3 +269,33 @@ def test_a_callback_change_waits_while_the_old_one_works(
     for address in (tech, admin):
         mail = inbox.wait_for(address)[0]
         assert mail["Subject"] == "The change to Map Maker is approved on civicauth"
+
+
+def test_an_action_asks_again_for_the_password_and_the_factor(page, ctx, make_user):
+    operator_id, email, password = make_operator(ctx, make_user)
+    sign_in(page, email, password)
+    secret, _ = enrol_totp(page, password)
+    app = register_app(ctx, status="pending", name="Careful Steps")
+    password_long_ago(ctx, operator_id)
+
+    page.goto(f"/admin/apps/{app.client_id}")
+    page.get_by_role("button", name="Approve", exact=True).click()
+    expect(page.get_by_role("heading", name="Confirm your password")).to_be_visible()
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Confirm password").click()
+    expect(page.get_by_role("heading", name="Careful Steps")).to_be_visible()
+    expect(page.get_by_test_id("app-status")).to_have_text("Waiting for review")
+
+    page.get_by_role("button", name="Approve", exact=True).click()
+    expect(page.get_by_role("heading", name="Confirm your second factor")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "admin-confirm-factor")
+    page.get_by_label("Code from your authenticator app").fill("000000")
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("alert")).to_have_text("That code or key did not work. Try again.")
+    assert_accessible(page)
+    page.get_by_label("Code from your authenticator app").fill(code_after(secret, 1))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_text("Second factor confirmed. You can go on.")).to_be_visible()
+    page.get_by_role("button", name="Approve", exact=True).click()
+    expect(page.get_by_test_id("app-status")).to_have_text("Approved")
