@@ -34,6 +34,11 @@ def console_routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def
     return found
 
 
+def filled(path: str, client_id: str, user_id: int) -> str:
+    """A console route's path for a real app and a real account."""
+    return path.replace("/users/some-id", f"/users/{user_id}").replace("some-id", client_id)
+
+
 def test_the_route_table_has_the_console(app):
     routes = console_routes(app)
     assert ("GET", "/admin") in routes
@@ -92,23 +97,23 @@ def test_operators_see_the_console_and_the_nav_link(app, server, ctx, make_user)
     _, email, password = make_user()
     resident = signed_in(server, email, password)
     assert 'href="/admin"' not in resident.get("/account/security").text
-    http, _ = operator_client(server, ctx, make_user)
+    http, operator_id = operator_client(server, ctx, make_user)
     assert '<a href="/admin">Operator</a>' in http.get("/account/security").text
     for method, path in console_routes(app):
         if method != "GET":
             continue
-        answer = http.get(path.replace("some-id", application.client_id))
+        answer = http.get(filled(path, application.client_id, operator_id))
         assert answer.status_code == 200, (path, answer.text[:300])
         assert answer.headers["x-frame-options"] == "DENY"
 
 
 def test_every_console_post_without_a_csrf_token_is_403(app, server, ctx, make_user):
     application = register_app(ctx, status="pending")
-    http, _ = operator_client(server, ctx, make_user)
+    http, operator_id = operator_client(server, ctx, make_user)
     http.get("/admin/apps")  # the CSRF cookie
     for method, path in console_routes(app):
         if method == "POST":
-            target = path.replace("some-id", application.client_id)
+            target = filled(path, application.client_id, operator_id)
             answer = http.post(target, data={"reason": "spam"})
             assert answer.status_code == 403, (path, answer.status_code)
             bad = http.post(target, data={"reason": "spam", "_csrf_token": "forged"})
