@@ -142,7 +142,7 @@ def test_lock_needs_a_reason_and_an_operator_cannot_lock_themself(
     mine = f"/admin/users/{operator_id}"
     own = act(operator, mine, f"{mine}/lock", reason="oops")
     assert own.status_code == 422
-    assert "cannot lock your own account" in own.text
+    assert "You cannot lock your own account." in own.text
 
 
 def test_a_reset_link_is_mailed_and_every_session_ends(server, ctx, operator, make_user, inbox):

@@ -140,7 +140,7 @@ async def _act(
 
 def _lock(session: Session, account: User, operator: User, fields: dict[str, str]) -> str:
     if account.id == operator.id:
-        raise ValidationFailed({"reason": ["cannot lock your own account"]})
+        raise ValidationFailed({"account": ["You cannot lock your own account."]})
     if not operators.lock_user(
         session, account, operator, fields["reason"], address=fields["address"]
     ):
