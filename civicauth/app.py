@@ -40,6 +40,8 @@ from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
 from civicauth.oauth2.routes import http_error as oauth2_http_error
 from civicauth.settings import Settings
 from civicauth.tokens import secrets
+from civicauth.usage.flush import UsageFlusher
+from civicauth.web.admin.guard import hides_admin_methods
 from civicauth.web.authorize import authorize_router
 from civicauth.web.errors import error_page
 from civicauth.web.routes import WebConfig, web_routes
@@ -121,6 +123,7 @@ JSON_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/oauth/introspect", 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     """Errors raised outside a route's own handlers (unknown paths, CSRF, 405)."""
+    exc = hides_admin_methods(request.url.path, exc)
     if request.url.path.startswith(OAUTH_JSON_PATHS):
         return oauth2_http_error(request, exc)
     if request.url.path.startswith(JSON_PREFIXES) or request.url.path == "/api/v2":
@@ -181,6 +184,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     show_app_logs(settings.log_level)
     ctx = build_context(settings)
     mail = MailSender(ctx.db, settings)
+    usage = UsageFlusher(ctx.db, ctx.usage, settings.usage_flush_seconds)
 
     async def close() -> None:
         ctx.db.dispose()
@@ -197,7 +201,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             healthz,
             metrics,
             openapi_json,
-            *web_routes(),
+            *web_routes(web.csrf),
         ],
         middleware=[*forwarded_headers(settings), web.session.middleware],
         csrf_config=web.csrf,
@@ -208,8 +212,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # the pages' router guard, not an app-wide guard (civicauth/path_ids.py).
         exception_handlers={HTTPException: _http_error, 500: _internal_error},
         openapi_config=openapi_config(),
-        on_startup=[mail.start],
-        on_shutdown=[mail.stop, close],
-        state=State({"ctx": ctx}),
+        on_startup=[mail.start, usage.start],
+        # The usage counts go out before the database closes.
+        on_shutdown=[usage.stop, mail.stop, close],
+        state=State({"ctx": ctx, "usage": usage}),
         debug=False,
     )

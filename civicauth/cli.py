@@ -106,6 +106,7 @@ def _format_errors(exc: ValidationFailed) -> str:
 
 
 def cmd_users_create(args: argparse.Namespace) -> int:
+    from civicauth.accounts.operators import set_operator
     from civicauth.accounts.services import register_user
 
     ctx = _context(load_settings())
@@ -113,10 +114,28 @@ def cmd_users_create(args: argparse.Namespace) -> int:
         user = register_user(
             session, ctx.passwords, name=args.name, email=args.email, password=args.password
         )
+        if args.operator:
+            set_operator(session, user, True)
         user_id = user.id
     print(
         json.dumps({"id": user_id, "email": args.email}) if args.json else f"created user {user_id}"
     )
+    return 0
+
+
+def cmd_users_set_operator(args: argparse.Namespace, *, value: bool) -> int:
+    """Give or take the operator role (the console at /admin)."""
+    from civicauth.accounts.operators import set_operator
+    from civicauth.accounts.services import find_by_email
+
+    ctx = _context(load_settings())
+    with ctx.db.transaction() as session:
+        user = find_by_email(session, args.email)
+        if user is None:
+            raise NotFound(f"no user with the email {args.email}")
+        changed = set_operator(session, user, value)
+    role = "an operator" if value else "not an operator"
+    print(f"{args.email} is now {role}" if changed else f"{args.email} was {role} already")
     return 0
 
 
@@ -197,7 +216,17 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--password", required=True)
     create.add_argument("--json", action="store_true", help="print JSON")
+    create.add_argument(
+        "--operator", action="store_true", help="give the operator role (the console at /admin)"
+    )
     create.set_defaults(func=cmd_users_create)
+    for name, value, what in (
+        ("grant-operator", True, "give a user the operator role (the console at /admin)"),
+        ("revoke-operator", False, "take the operator role from a user"),
+    ):
+        role = users.add_parser(name, help=what)
+        role.add_argument("email")
+        role.set_defaults(func=partial(cmd_users_set_operator, value=value))
     reset = users.add_parser(
         "reset-second-factors",
         help="remove every second factor and recovery code of a resident who lost them all",

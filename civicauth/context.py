@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from civicauth.accounts.passwords import Passwords
 from civicauth.auth.gate import PasswordGate
@@ -12,6 +12,7 @@ from civicauth.auth.throttle import CreationLimits, SignupThrottle
 from civicauth.db import Database
 from civicauth.settings import Settings
 from civicauth.tokens.secrets import TokenKeys
+from civicauth.usage.counter import UsageCounter
 
 
 @dataclass
@@ -28,6 +29,9 @@ class AppContext:
     link_mails: LinkMailLimits
     # Mints tokens and tells ours from made-up ones (also in every Session.info).
     tokens: TokenKeys
+    # This process's API request counts, flushed to the table by create_app's
+    # UsageFlusher (civicauth/usage).
+    usage: UsageCounter = field(default_factory=UsageCounter)
 
     def forget_user(self, user_id: int) -> None:
         """End, in this process at once, every cached credential of a user

@@ -14,9 +14,11 @@ from civicauth.tokens.models import (
     OAuthToken,
     PersonalAccessToken,
 )
+from civicauth.usage.models import ApiUsage
 
 __all__ = [
     "AccountToken",
+    "ApiUsage",
     "AuditEvent",
     "Authorization",
     "AuthorizationCode",

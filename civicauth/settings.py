@@ -119,6 +119,12 @@ class Settings(BaseSettings):
     # a right password and the second factor lasts before signing in again.
     second_factor_timeout_seconds: int = Field(300, gt=0)
 
+    # API usage (civicauth/usage): each process adds its counts to the table
+    # this often (and on shutdown); ``civicauth tokens purge`` deletes days
+    # older than usage_keep_days (at least the usage page's 30).
+    usage_flush_seconds: float = Field(5.0, gt=0)
+    usage_keep_days: int = Field(90, ge=30)
+
     @field_validator(
         "failed_auth_limit_account_address",
         "failed_auth_limit_account",

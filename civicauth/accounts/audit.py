@@ -37,6 +37,20 @@ EVENTS = {
     "second_factor_failed": "Wrong second-factor code or key",
     "recovery_code_used": "Used a recovery code",
     "recovery_codes_regenerated": "Made new recovery codes",
+    # The operator console (and its commands); operator_id says who acted.
+    "operator_granted": "Made an operator",
+    "operator_revoked": "No longer an operator",
+    "account_locked": "Account locked by an operator",
+    "account_unlocked": "Account unlocked by an operator",
+    "sign_in_locked": "Sign-in refused: the account is locked",
+    "app_approved": "Application approved by an operator",
+    "app_rejected": "Application rejected by an operator",
+    "app_change_approved": "Change to an application approved by an operator",
+    "app_change_rejected": "Change to an application rejected by an operator",
+    "app_suspended": "Application suspended by an operator",
+    "app_reinstated": "Application reinstated by an operator",
+    "reset_link_sent": "Password reset link mailed by an operator",
+    "sessions_ended": "Every session signed out by an operator",
 }
 
 
@@ -48,7 +62,10 @@ def record_event(
     address: str | None = None,
     client_id: str | None = None,
     detail: str = "",
+    operator_id: int | None = None,
 ) -> None:
+    """Append one event; ``operator_id`` is the operator who did it, for what
+    the operator console (or an operator's command) does."""
     if event not in EVENTS:
         raise ValueError(f"unknown audit event {event!r}")
     # One INSERT now, not an ORM object flushed later: nothing reads the new
@@ -62,6 +79,7 @@ def record_event(
             "address": address,
             "client_id": client_id,
             "detail": detail[:500],
+            "operator_id": operator_id,
         },
     )
 

@@ -26,6 +26,9 @@ class Entry:
     # A right password of an account with a second factor: remembered so it
     # costs argon2 once, and refused each time (auth/resolver.py).
     needs_token: bool = False
+    # A credential that matched but is refused: "locked" (the account) or the
+    # token's app's status, "suspended" or "rejected" (auth/resolver.py).
+    refusal: str = ""
 
 
 class CredentialCache:

@@ -89,6 +89,29 @@ def password_needs_token() -> AuthFailure:
     )
 
 
+LOCKED = (
+    "This account is locked by the people who run this service: it cannot sign in or use "
+    "the API (password, personal access tokens or app tokens) until they unlock it."
+)
+
+
+def account_locked(scheme: Scheme) -> AuthFailure:
+    """A locked account's credentials, whatever they are: the password (after
+    it was checked) or any token (RFC 6750 §3.1 invalid_token for a bearer)."""
+    error = "invalid_token" if scheme == BEARER else "invalid_credentials"
+    return AuthFailure(401, error, LOCKED, (scheme,))
+
+
+def app_not_usable(status: str) -> AuthFailure:
+    """A token of an app an operator suspended or rejected (RFC 6750 §3.1)."""
+    if status == "suspended":
+        return invalid_token(
+            "The application holding this token is suspended by the people who run this "
+            "service; its tokens are refused while it is."
+        )
+    return invalid_token("The application holding this token is not approved.")
+
+
 def unauthorized(description: str) -> AuthFailure:
     """No credentials (or none we understand): both challenges, no error code."""
     return AuthFailure(401, "unauthorized", description)

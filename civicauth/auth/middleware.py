@@ -27,8 +27,11 @@ from prometheus_client import Counter
 
 from civicauth.auth.credentials import BearerCredentials, Credentials, extract
 from civicauth.auth.errors import AuthFailure
+from civicauth.auth.principal import Principal
 from civicauth.auth.resolver import Resolver
 from civicauth.metrics import AUTH_OUTCOMES
+from civicauth.usage.counter import UsageCounter, agent_product
+from civicauth.usage.models import NO_CLIENT, NO_USER
 
 _FORM = b"application/x-www-form-urlencoded"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -125,7 +128,29 @@ def _counter(method: str, outcome: str) -> Counter:
     return AUTH_OUTCOMES.labels(method, outcome)
 
 
-def authentication_middleware(resolver: Resolver) -> Callable[[ASGIApp], ASGIApp]:
+def _user_agent(scope: HTTPScope) -> bytes:
+    for name, value in scope["headers"]:
+        if name == b"user-agent":
+            return value
+    return b""
+
+
+def count_usage(usage: UsageCounter, principal: Principal, scope: HTTPScope) -> None:
+    """One request in the usage counts: OAuth per app, Basic and personal
+    tokens per user (Basic also by program, for the operator who wants to
+    turn password Basic off)."""
+    if principal.method == "bearer":
+        usage.add("oauth", principal.client_id or NO_CLIENT, NO_USER)
+    elif principal.method == "basic":
+        agent = agent_product(_user_agent(scope))
+        usage.add("basic", NO_CLIENT, principal.user_id or NO_USER, agent)
+    else:
+        usage.add("personal", NO_CLIENT, principal.user_id or NO_USER)
+
+
+def authentication_middleware(
+    resolver: Resolver, usage: UsageCounter | None = None
+) -> Callable[[ASGIApp], ASGIApp]:
     def middleware(app: ASGIApp) -> ASGIApp:
         async def authenticate(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != "http":
@@ -139,6 +164,8 @@ def authentication_middleware(resolver: Resolver) -> Callable[[ASGIApp], ASGIApp
                 await send_failure(send, failure)
                 return
             _counter(principal.method if principal else "anonymous", "ok").inc()
+            if principal is not None and usage is not None:
+                count_usage(usage, principal, cast(HTTPScope, scope))
             scope["user"] = principal
             scope["auth"] = principal
             if isinstance(credentials, BearerCredentials) and credentials.source == "query":

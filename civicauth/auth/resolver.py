@@ -26,6 +26,7 @@ from civicauth.auth.cache import CredentialCache, Entry, KeyedLocks, now
 from civicauth.auth.credentials import BasicCredentials, BearerCredentials, Credentials
 from civicauth.auth.gate import PasswordGate, Throttled
 from civicauth.auth.principal import ALL_SCOPES, Method, Principal
+from civicauth.clients.models import APPROVED, PENDING
 from civicauth.db import Database
 from civicauth.issues.services import ACTIVITY_COUNTS, activity_counts
 from civicauth.tokens import secrets
@@ -44,12 +45,16 @@ class _Verified:
     # The password was right, but the account has a second factor: Basic
     # with the password is refused (a personal access token is the way in).
     needs_token: bool = False
+    # Why a credential that matched is refused anyway: the account is locked
+    # ("locked"), or the token's app is suspended or rejected (its status).
+    # Remembered like a success, so it is read once a second, not per request.
+    refusal: str = ""
 
 
 def _snapshot_columns() -> list[Any]:
     """What a user snapshot reads, in ``_snapshot``'s order: the profile,
-    the security stamp, whether the account has a second factor, and the
-    activity counts (correlated subqueries on ``User.id``)."""
+    the security stamp, whether the account has a second factor, when it
+    was locked, and the activity counts (correlated subqueries on ``User.id``)."""
     return [
         User.id,
         User.name,
@@ -60,6 +65,7 @@ def _snapshot_columns() -> list[Any]:
         User.updated_at,
         User.security_stamp,
         second_factor_of(User.id),
+        User.locked_at,
         *activity_counts(User.id),
     ]
 
@@ -88,15 +94,18 @@ class Snapshot:
     profile: dict[str, Any]
     # The security stamp, marked when the account has a second factor:
     # adding one changes it, so a cached Basic credential is checked again
-    # (and refused) within the cache's freshness, in every worker.
+    # (and refused) within the cache's freshness, in every worker. Marked
+    # too while the account is locked, so locking or unlocking it does the same.
     stamp: str
     second_factor: bool
+    locked: bool = False
 
 
 def _snapshot(values: Sequence[Any]) -> Snapshot:
     """The snapshot in the values of ``_SNAPSHOT``'s columns."""
     user_id, name, email, canonical, verified_at, created_at, updated_at = values[:7]
-    stamp, second_factor, counts = values[7], bool(values[8]), values[9:]
+    stamp, second_factor, locked = values[7], bool(values[8]), values[9] is not None
+    counts = values[10:]
     profile = {
         "id": user_id,
         "name": name,
@@ -107,7 +116,8 @@ def _snapshot(values: Sequence[Any]) -> Snapshot:
         "updated_at": updated_at,
         **dict(zip(ACTIVITY_COUNTS, (int(c) for c in counts), strict=True)),
     }
-    return Snapshot(profile, stamp + (":2fa" if second_factor else ""), second_factor)
+    marks = (":2fa" if second_factor else "") + (":locked" if locked else "")
+    return Snapshot(profile, stamp + marks, second_factor, locked)
 
 
 def user_snapshot(db: Session | Connection, user_id: int) -> Snapshot | None:
@@ -126,9 +136,14 @@ def profile_data(session: Session, user: User) -> dict[str, Any]:
     return snapshot.profile
 
 
-def _usable(entry: Entry) -> Principal:
-    """The principal of a remembered credential; raises the refusal for a
-    password of an account with a second factor."""
+def _usable(entry: Entry | _Verified) -> Principal:
+    """The principal of a credential; raises its refusal: the account is
+    locked, the token's app is suspended or rejected, or it is the password
+    of an account with a second factor."""
+    if entry.refusal == "locked":
+        raise errors.account_locked(entry.principal.scheme)
+    if entry.refusal:
+        raise errors.app_not_usable(entry.refusal)
     if entry.needs_token:
         raise errors.password_needs_token()
     return entry.principal
@@ -207,12 +222,11 @@ class Resolver:
             and snapshot.stamp == entry.stamp
             and snapshot.principal.profile.get("email_canonical") == account
         ):
-            # The same stamp: the factor is as it was, so is the refusal.
+            # The same stamp: the factor and the lock are as they were, so
+            # is the refusal.
             kept = replace(snapshot, needs_token=entry.needs_token)
             self._remember(key, kept, verified_at=entry.verified_at, read_at=read_at)
-            if kept.needs_token:
-                raise errors.password_needs_token()
-            return kept.principal
+            return _usable(kept)
         self.cache.drop(key)
         return None
 
@@ -231,9 +245,7 @@ class Resolver:
         # A refusal is remembered like a success: a script still sending the
         # password pays argon2 once, not on every request.
         self._remember(key, verified, verified_at=now(), read_at=read_at)
-        if verified.needs_token:
-            raise errors.password_needs_token()
-        return verified.principal
+        return _usable(verified)
 
     def _verify_password(self, credentials: BasicCredentials, address: str) -> _Verified | None:
         with self.db.transaction() as session:
@@ -253,6 +265,8 @@ class Resolver:
             Principal(user.id, ALL_SCOPES, "basic", profile=snapshot.profile, scheme=errors.BASIC),
             snapshot.stamp,
             needs_token=snapshot.second_factor,
+            # Told only once the password is right: a guesser learns nothing.
+            refusal="locked" if snapshot.locked else "",
         )
 
     def _revalidate(self, user_id: int) -> _Verified | None:
@@ -263,7 +277,7 @@ class Resolver:
         principal = Principal(
             user_id, ALL_SCOPES, "basic", profile=snapshot.profile, scheme=errors.BASIC
         )
-        return _Verified(principal, snapshot.stamp)
+        return _Verified(principal, snapshot.stamp, refusal="locked" if snapshot.locked else "")
 
     # -- Bearer tokens -----------------------------------------------------
 
@@ -285,20 +299,24 @@ class Resolver:
                 self.cache.drop(key)
                 raise errors.invalid_token()
             self._remember(key, verified, verified_at=now(), read_at=read_at)
-        return verified.principal
+        return _usable(verified)
 
     def _lookup_token(self, token: str, kind: secrets.Kind) -> _Verified | None:
         """The live token and its user, in one statement (and, for a personal
         access token not used in the last minute, the note that it was)."""
         params = tokens.lookup_params(token)
         client_id: str | None = None
+        refusal = ""
         if kind is secrets.Kind.ACCESS:
             with self._reads.connect() as connection:
                 row = connection.execute(_ACCESS_TOKEN, params).first()
             if row is None:
                 return None
-            user_id, scope, client_id, expires_at = row[:4]
-            values = row[4:]
+            user_id, scope, client_id, expires_at, status = row[:5]
+            # A pending app's tokens are its developer's own (Client.usable_by).
+            if status not in (APPROVED, PENDING):
+                refusal = status
+            values = row[5:]
         else:
             with self.db.transaction() as session:
                 row = session.execute(_PERSONAL_TOKEN, params).first()
@@ -310,18 +328,22 @@ class Resolver:
         # No user (client_credentials): the outer join left its columns empty.
         snapshot = _snapshot(values) if values[0] is not None else None
         profile, stamp = (snapshot.profile, snapshot.stamp) if snapshot else ({}, "")
+        if snapshot is not None and snapshot.locked:
+            refusal = "locked"
         method: Method = "bearer" if kind is secrets.Kind.ACCESS else "personal_token"
         principal = Principal(
             user_id, frozenset(scope.split()), method, client_id=client_id, profile=profile
         )
-        return _Verified(principal, stamp, lifetime=tokens.expiry_of(expires_at))
+        return _Verified(principal, stamp, lifetime=tokens.expiry_of(expires_at), refusal=refusal)
 
     async def _token_as_password(self, credentials: BasicCredentials) -> Principal:
         """A personal access token sent as the Basic password, with the owner's
         email or ``__token__`` as the user name."""
         try:
             principal = await self._bearer(credentials.password)
-        except errors.AuthFailure:
+        except errors.AuthFailure as failure:
+            if failure.description == errors.LOCKED:
+                raise errors.account_locked(errors.BASIC) from None
             raise errors.invalid_credentials() from None
         username = normalize_email(credentials.username)
         if principal.method != "personal_token" or username not in (
@@ -342,6 +364,11 @@ class Resolver:
         if verified.lifetime is not None:
             fresh = min(fresh, verified.lifetime)
         entry = Entry(
-            verified.principal, read_at + fresh, verified_at, verified.stamp, verified.needs_token
+            verified.principal,
+            read_at + fresh,
+            verified_at,
+            verified.stamp,
+            verified.needs_token,
+            verified.refusal,
         )
         self.cache.put(key, entry)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civicauth.db import Base, utcnow
@@ -12,6 +12,9 @@ from civicauth.db import Base, utcnow
 PENDING, APPROVED = "pending", "approved"
 # Approved once and approved again by reinstating it, without a new review.
 SUSPENDED = "suspended"
+# Refused by an operator; an edit by its developer sends it back to review.
+REJECTED = "rejected"
+STATUSES = (PENDING, APPROVED, REJECTED, SUSPENDED)
 
 
 class Client(Base):
@@ -43,6 +46,13 @@ class Client(Base):
     # approves it. None when nothing waits.
     pending_change: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     change_proposed_at: Mapped[datetime | None]
+    # The operator's last decision: its reason (a rejection's or suspension's,
+    # mailed to the contacts), when, and by whom (a plain id, like the
+    # security log's); approved_at is when it was last approved.
+    review_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None]
+    approved_at: Mapped[datetime | None]
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

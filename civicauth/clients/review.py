@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from civicauth.clients.models import APPROVED, SUSPENDED, Client
+from civicauth.clients.models import APPROVED, PENDING, REJECTED, SUSPENDED, Client
 from civicauth.clients.services import Registration, apply_fields, normalised_fields
 from civicauth.db import utcnow
 from civicauth.errors import NotFound
@@ -64,6 +64,9 @@ def propose_change(
     if auto_approve or not waits_for_review(client):
         apply_fields(client, fields)
         _clear(client)
+        if client.status == REJECTED:
+            # Edited after a rejection: back to the queue, reviewed whole again.
+            client.status = PENDING
         session.flush()
         return []
     reviewed = {name: fields.pop(name) for name in REVIEWED_FIELDS}

@@ -189,6 +189,85 @@ password on $base_url/account/security and check your second factors.
 """
         ),
     ),
+    # The operator's decisions on an application, mailed to both its
+    # contacts (civicauth/clients/decisions.py).
+    "app_approved": MailTemplate(
+        subject=Template("$app_name is approved on $service"),
+        text=Template(
+            """Hello $name,
+
+the application $app_name ($organization), application id $client_id,
+was approved by the people who run $service on $when. Every resident can
+now authorize it.
+"""
+        ),
+    ),
+    "app_rejected": MailTemplate(
+        subject=Template("$app_name was not approved on $service"),
+        text=Template(
+            """Hello $name,
+
+the application $app_name ($organization), application id $client_id,
+was not approved by the people who run $service on $when.
+
+The reason given: $reason
+
+Nobody can use the application, its developer included. Its developer can
+edit it on $base_url/oauth/applications/$client_id, which sends it back for
+review.
+"""
+        ),
+    ),
+    "app_change_approved": MailTemplate(
+        subject=Template("The change to $app_name is approved on $service"),
+        text=Template(
+            """Hello $name,
+
+the change to the application $app_name ($organization), application id
+$client_id, was approved by the people who run $service on $when. It is
+live now.
+"""
+        ),
+    ),
+    "app_change_rejected": MailTemplate(
+        subject=Template("The change to $app_name was not approved on $service"),
+        text=Template(
+            """Hello $name,
+
+the change proposed to the application $app_name ($organization),
+application id $client_id, was not approved by the people who run $service
+on $when. The approved version stays live.
+
+The reason given: $reason
+"""
+        ),
+    ),
+    "app_suspended": MailTemplate(
+        subject=Template("$app_name is suspended on $service"),
+        text=Template(
+            """Hello $name,
+
+the application $app_name ($organization), application id $client_id,
+was suspended by the people who run $service on $when.
+
+The reason given: $reason
+
+While it is suspended, its tokens are refused and residents cannot
+authorize it. Reply to the people who run $service to have it reinstated.
+"""
+        ),
+    ),
+    "app_reinstated": MailTemplate(
+        subject=Template("$app_name is reinstated on $service"),
+        text=Template(
+            """Hello $name,
+
+the application $app_name ($organization), application id $client_id,
+was reinstated by the people who run $service on $when. Its tokens that
+have not expired work again, and residents can authorize it.
+"""
+        ),
+    ),
 }
 
 

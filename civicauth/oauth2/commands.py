@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import civicauth.models  # noqa: F401  (every table known, for foreign keys)
-from civicauth.clients import review
+from civicauth.clients import decisions, review
 from civicauth.clients import services as clients
 from civicauth.clients.models import Client
 from civicauth.clients.services import Registration
@@ -26,6 +26,7 @@ from civicauth.oauth2.metadata import AUTHORIZE_PATH, DEMO_CALLBACK_PATH, TOKEN_
 from civicauth.settings import Settings, load_settings
 from civicauth.tokens.codes import purge_codes
 from civicauth.tokens.oauth_tokens import RefreshLifetimes, purge_tokens
+from civicauth.usage.reports import purge_usage
 
 DEMO_APP_NAME = "civicauth demo app"
 DEMO_ORGANIZATION = "civicauth"
@@ -83,18 +84,14 @@ def cmd_apps_create(args: argparse.Namespace) -> int:
 
 
 def cmd_apps_approve(args: argparse.Namespace) -> int:
+    """The console's approve (clients/decisions.py): the change waiting on
+    the app if there is one, else the app; both contacts are mailed."""
     with _transaction() as session:
         client = clients.get_client(session, args.client_id)
-        if client.pending_change:
-            changed = review.approve_change(session, client)
-            print(
-                f"approved the change of {', '.join(changed)} of {client.name} "
-                f"({client.organization}), client_id {client.client_id}: it is live"
-            )
-            return 0
-        clients.approve_client(session, args.client_id)
-        print(f"approved {client.name} ({client.organization}), client_id {client.client_id}")
-        _print_contacts(client)
+        decision = decisions.approve(session, client, None)
+        print(decision.summary)
+        if decision.event == "app_approved":
+            _print_contacts(client)
     return 0
 
 
@@ -131,11 +128,7 @@ def cmd_apps_show(args: argparse.Namespace) -> int:
 def cmd_apps_reject_change(args: argparse.Namespace) -> int:
     with _transaction() as session:
         client = clients.get_client(session, args.client_id)
-        dropped = review.reject_change(session, client)
-        print(
-            f"rejected the change of {', '.join(dropped)} of {client.name} "
-            f"({client.organization}), client_id {client.client_id}: the approved version stays"
-        )
+        print(decisions.reject_change(session, client, None, args.reason).summary)
     return 0
 
 
@@ -144,10 +137,13 @@ def cmd_tokens_purge(args: argparse.Namespace) -> int:
     with _transaction(settings) as session:
         tokens = purge_tokens(session, RefreshLifetimes.from_settings(settings))
         codes = purge_codes(session)
+        # The API usage counts of days past their keeping go with the upkeep.
+        usage = purge_usage(session, settings.usage_keep_days)
     print(
         f"purged {tokens.tokens} tokens ({tokens.expired_refresh} with an expired refresh token) "
         f"and {codes} authorization codes"
     )
+    print(f"purged {usage} API usage rows older than {settings.usage_keep_days} days")
     return 0
 
 
@@ -192,6 +188,7 @@ def register(commands: Any) -> None:
         "reject-change", help="drop the change waiting for review on an approved application"
     )
     reject_change.add_argument("client_id")
+    reject_change.add_argument("--reason", default="", help="mailed to the app's contacts")
     reject_change.set_defaults(func=cmd_apps_reject_change)
 
     tokens = commands.add_parser("tokens", help="OAuth tokens").add_subparsers(
@@ -199,7 +196,8 @@ def register(commands: Any) -> None:
     )
     purge = tokens.add_parser(
         "purge",
-        help="delete expired and revoked tokens (expired refresh tokens too) and codes",
+        help="delete expired and revoked tokens (expired refresh tokens too), codes, "
+        "and API usage counts older than CIVICAUTH_USAGE_KEEP_DAYS",
     )
     purge.set_defaults(func=cmd_tokens_purge)
 

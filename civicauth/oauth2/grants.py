@@ -13,6 +13,7 @@ from authlib.oauth2.rfc6749 import (
     grants,
 )
 
+from civicauth.accounts.operators import is_locked
 from civicauth.oauth2.adapters import ClientAdapter, CodeAdapter, ResourceOwner, TokenAdapter
 from civicauth.oauth2.request_store import RequestStore
 from civicauth.tokens import codes, oauth_tokens, secrets
@@ -30,6 +31,13 @@ def require_usable(client: ClientAdapter, user_id: int | None) -> None:
     if not client.usable_by(user_id):
         why = "is awaiting review" if client.awaiting_review else "may not be used"
         raise UnauthorizedClientError(f"The application {why}.")
+
+
+def refuse_locked(session: Any, user_id: int | None) -> None:
+    """Refuse a grant for an account an operator locked (RFC 6749 §5.2
+    invalid_grant): its refresh tokens and codes wait until it is unlocked."""
+    if user_id is not None and is_locked(session, user_id):
+        raise InvalidGrantError("The account is locked by the people who run this service.")
 
 
 def refuse_expired(row: OAuthToken, lifetimes: oauth_tokens.RefreshLifetimes) -> None:
@@ -79,7 +87,9 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def validate_token_request(self) -> None:
         super().validate_token_request()
-        require_usable(self.request.client, self.request.authorization_code.row.user_id)
+        user_id = self.request.authorization_code.row.user_id
+        require_usable(self.request.client, user_id)
+        refuse_locked(self.server.session, user_id)
 
     def delete_authorization_code(self, authorization_code: CodeAdapter) -> None:
         """Nothing to do: the code was claimed when it was read, and stays
@@ -128,6 +138,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         presented: TokenAdapter = self.request.refresh_token
         refuse_expired(presented.row, self.server.config.refresh_lifetimes)
         require_usable(self.request.client, presented.row.user_id)
+        refuse_locked(self.server.session, presented.row.user_id)
         # RFC 6749 §6: the scope asked for, or the grant's; never more than
         # the app may have now (its registration may have lost a scope).
         asked = self.request.payload.scope or presented.get_scope()

@@ -18,6 +18,8 @@ class ErrorPage:
     status: int
     error: str
     description: str
+    # Why an app is refused, for the page's heading: "suspended", "rejected".
+    app_status: str = ""
 
 
 @dataclass(frozen=True)

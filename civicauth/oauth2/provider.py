@@ -15,6 +15,7 @@ from authlib.oauth2 import OAuth2Error
 from sqlalchemy.orm import Session
 
 from civicauth.accounts.audit import record_event
+from civicauth.clients.models import SUSPENDED
 from civicauth.clients.scopes import describe
 from civicauth.db import Database
 from civicauth.oauth2.adapters import ResourceOwner
@@ -197,10 +198,17 @@ class Provider:
         client = server.query_client(inp.get("client_id"))
         if client is None or client.usable_by(user_id):
             return None
-        name = client.row.name
+        name, status = client.row.name, client.row.status
+        if status == SUSPENDED:
+            because = "it is suspended by the people who run this service"
+            return ErrorPage(
+                400, "unauthorized_client", f"{name} may not be used: {because}.", status
+            )
         if not client.awaiting_review:
-            because = "it has not been approved by the operators of this service, or was suspended"
-            return ErrorPage(400, "unauthorized_client", f"{name} may not be used: {because}.")
+            because = "it has not been approved by the people who run this service"
+            return ErrorPage(
+                400, "unauthorized_client", f"{name} may not be used: {because}.", status
+            )
         if user_id is None:
             return SIGN_IN_NEEDED
         return ErrorPage(

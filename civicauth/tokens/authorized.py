@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from civicauth.clients.models import Client
@@ -102,3 +102,22 @@ def revoke_application(
     app = find_authorized_application(session, user_id, client_id, lifetimes)
     revoke_authorization(session, user_id, app.client_pk)
     return app
+
+
+def live_grant_count(session: Session, client_pk: int, lifetimes: RefreshLifetimes) -> int:
+    """How many grants (families of tokens from one authorization) of the app
+    still hold a usable token: an unexpired access token, or a refresh token
+    that can still be exchanged."""
+    now = utcnow()
+    usable = or_(
+        OAuthToken.expires_at > now,
+        and_(
+            OAuthToken.refresh_token_digest.is_not(None),
+            OAuthToken.refresh_rotated_at.is_(None),
+            ~refresh_expired_clause(lifetimes, now),
+        ),
+    )
+    query = select(func.count(distinct(OAuthToken.grant_id))).where(
+        OAuthToken.client_pk == client_pk, OAuthToken.revoked_at.is_(None), usable
+    )
+    return int(session.scalar(query) or 0)

@@ -22,11 +22,19 @@ from civicauth.tokens.models import OAuthToken, PersonalAccessToken
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def live_access_token() -> Select[int | None, str, str, datetime]:
-    """(user id, scope, client id, expiry) of the live (unexpired, unrevoked)
-    OAuth access token; bind it with ``lookup_params``."""
+def live_access_token() -> Select[int | None, str, str, datetime, str]:
+    """(user id, scope, client id, expiry, client status) of the live
+    (unexpired, unrevoked) OAuth access token; bind it with ``lookup_params``.
+    The app's status comes along: a suspended or rejected app's tokens are
+    refused while it is so, and work again when it is approved."""
     return (
-        select(OAuthToken.user_id, OAuthToken.scope, Client.client_id, OAuthToken.expires_at)
+        select(
+            OAuthToken.user_id,
+            OAuthToken.scope,
+            Client.client_id,
+            OAuthToken.expires_at,
+            Client.status,
+        )
         .join(Client, Client.id == OAuthToken.client_pk)
         .where(
             OAuthToken.access_token_digest == bindparam("digest"),

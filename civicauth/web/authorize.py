@@ -40,6 +40,7 @@ def _error_page(problem: ErrorPage, user: User | None) -> Template:
         problem.status,
         error=problem.error,
         description=problem.description,
+        app_status=problem.app_status,
         user=user,
     )
 

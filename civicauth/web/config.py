@@ -15,8 +15,12 @@ from civicauth.web.session_store import DatabaseSessionConfig
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "civicauth_session"
 CSRF_COOKIE = "civicauth_csrf"
-# Endpoints that clients call with their own credentials, not from our pages.
-CSRF_EXEMPT = ["^/api/", "^/oauth/token", "^/oauth/revoke", "^/oauth/introspect"]
+# The operator console checks CSRF itself, after checking that the caller
+# is an operator (web/admin/guard.py): anyone else gets its 404, not a 403.
+CONSOLE_PATHS = "^/admin(/|$)"
+# Endpoints that clients call with their own credentials, not from our pages
+# (and the console, above).
+CSRF_EXEMPT = ["^/api/", "^/oauth/token", "^/oauth/revoke", "^/oauth/introspect", CONSOLE_PATHS]
 
 
 def session_config(settings: Settings) -> DatabaseSessionConfig:

@@ -15,6 +15,7 @@ from civicauth.accounts import services as accounts
 from civicauth.accounts.audit import record_event
 from civicauth.accounts.factors.services import has_second_factor
 from civicauth.accounts.models import User
+from civicauth.accounts.operators import LOCKED_MESSAGE
 from civicauth.accounts.validation import normalize_email
 from civicauth.auth.gate import Throttled
 from civicauth.context import AppContext
@@ -41,6 +42,7 @@ def login_page(
 class _PasswordPassed:
     user: User
     needs_second_factor: bool
+    locked: bool = False
 
 
 def _authenticate(
@@ -52,6 +54,10 @@ def _authenticate(
         )
         if user is None:
             return None
+        if user.locked_at is not None:
+            # Said only after the right password: a guesser learns nothing.
+            record_event(session, "sign_in_locked", user_id=user.id, address=address)
+            return _PasswordPassed(user, False, locked=True)
         # With a second factor, the sign-in is recorded once that step passes.
         needs_second_factor = has_second_factor(session, user.id)
         if not needs_second_factor:
@@ -79,6 +85,8 @@ async def login(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
         return retry_later(again(message, 429), exc.retry_after)
     if passed is None:
         return again("That email and password do not match an account.", 400)
+    if passed.locked:
+        return again(LOCKED_MESSAGE, 403)
     if passed.needs_second_factor:
         return begin_second_factor(request, passed.user, target)
     sign_in(request, passed.user)

@@ -18,12 +18,13 @@ from litestar.response import Redirect, Template
 from civicauth.accounts.audit import record_event
 from civicauth.accounts.factors import passkeys
 from civicauth.accounts.models import User
+from civicauth.accounts.operators import LOCKED_MESSAGE
 from civicauth.auth.gate import Throttled
 from civicauth.context import AppContext
 from civicauth.web.factor_parts import SCRIPT, keep_challenge, relying_party, take_challenge
 from civicauth.web.forms import client_address, form_fields
 from civicauth.web.render import page, retry_later, try_again_in
-from civicauth.web.session import safe_next, sign_in, signed_in_user
+from civicauth.web.session import factor_entered, safe_next, sign_in, signed_in_user
 
 AnyRequest = Request[Any, Any, Any]
 HERE = "/login/passkey"
@@ -99,7 +100,10 @@ async def passkey_sign_in(request: AnyRequest, ctx: AppContext) -> Template | Re
         return await again(
             "That passkey did not sign you in. Try again, or use your password.", 400
         )
+    if user.locked_at is not None:
+        return await again(LOCKED_MESSAGE, 403)
     sign_in(request, user, password_entered=False)  # a passkey alone: no password
+    factor_entered(request)
     return Redirect(target, status_code=303)
 
 

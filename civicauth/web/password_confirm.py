@@ -48,7 +48,7 @@ class PasswordConfirmationRequired(Exception):
         self.back = back
 
 
-def _back(connection: AnyConnection, route_handler: BaseRouteHandler | None) -> str:
+def back_to_form(connection: AnyConnection, route_handler: BaseRouteHandler | None) -> str:
     """The form page to return to: the path of a GET, or the route's
     ``confirm_back`` (filled from its path parameters), or the POST's own path."""
     if connection.scope.get("method") == "GET":
@@ -74,7 +74,7 @@ def recent_password(
     age = password_age(connection)
     if age is not None and age <= ctx.settings.password_confirm_seconds:
         return
-    raise PasswordConfirmationRequired(_back(connection, route_handler))
+    raise PasswordConfirmationRequired(back_to_form(connection, route_handler))
 
 
 def needs_recent_password(action: F) -> F:

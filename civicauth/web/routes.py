@@ -28,6 +28,7 @@ from civicauth.web import (
     security,
     sessions_page,
 )
+from civicauth.web.admin.routes import admin_router
 from civicauth.web.config import HERE, csrf_config, session_config, template_config
 from civicauth.web.guard import SignInRequired, signed_in_page_user, to_sign_in
 from civicauth.web.password_confirm import PasswordConfirmationRequired
@@ -44,7 +45,9 @@ class WebConfig:
         self.flash = FlashPlugin(FlashConfig(template_config=self.templates))
 
 
-def web_routes(extra: list[ControllerRouterHandler] | None = None) -> list[ControllerRouterHandler]:
+def web_routes(
+    csrf: CSRFConfig, extra: list[ControllerRouterHandler] | None = None
+) -> list[ControllerRouterHandler]:
     static = create_static_files_router(path="/static", directories=[HERE / "static"])
     pages = Router(
         "/",
@@ -61,6 +64,7 @@ def web_routes(extra: list[ControllerRouterHandler] | None = None) -> list[Contr
             *authorized.ROUTES,
             *applications.ROUTES,
             *issues.ROUTES,
+            admin_router(csrf),
             *(extra or []),
         ],
         guards=[ids_in_range],

@@ -34,7 +34,7 @@ from civicauth.web.factor_parts import (
 )
 from civicauth.web.forms import client_address, form_fields
 from civicauth.web.render import page, retry_later, try_again_in
-from civicauth.web.session import sign_in
+from civicauth.web.session import factor_entered, sign_in
 
 AnyRequest = Request[Any, Any, Any]
 HERE = "/login/second-factor"
@@ -144,6 +144,7 @@ async def second_factor(request: AnyRequest, ctx: AppContext) -> Template | Redi
     if passed is None:
         return await again("That code or key did not work. Try again.", 400)
     sign_in(request, passed)
+    factor_entered(request)  # counts as proving it for an operator action
     return Redirect(pending.target, status_code=303)
 
 

@@ -8,6 +8,7 @@ other session. Signing in or out gives the browser a new session id.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -18,6 +19,7 @@ from civicauth.db import utcnow
 from civicauth.web.session_store import handle_of
 
 AnyConnection = ASGIConnection[Any, Any, Any, Any]
+_FACTOR_AT = "factor_at"
 
 
 def signed_in_user(connection: AnyConnection, ctx: AppContext) -> User | None:
@@ -30,7 +32,9 @@ def signed_in_user(connection: AnyConnection, ctx: AppContext) -> User | None:
         return None
     with ctx.db.read() as db:
         user = db.get(User, user_id)
-    if user is None or user.security_stamp != session.get("stamp"):
+    # A locked account's sessions were ended when it was locked; one that
+    # got through anyway (a sign-in racing the lock) ends here.
+    if user is None or user.security_stamp != session.get("stamp") or user.locked_at is not None:
         connection.clear_session()
         return None
     return user
@@ -83,6 +87,21 @@ def password_age(connection: AnyConnection) -> float | None:
     if handle.password_confirmed_at is None:
         return None
     return (utcnow() - handle.password_confirmed_at).total_seconds()
+
+
+def factor_entered(connection: AnyConnection) -> None:
+    """The signed-in user just proved a second factor (at sign-in, or again
+    for an operator action): when, kept in the server-side session."""
+    session = connection.scope.get("session")
+    current = session if isinstance(session, dict) else {}
+    connection.set_session({**current, _FACTOR_AT: time.time()})
+
+
+def factor_age(connection: AnyConnection) -> float | None:
+    """Seconds since this session last proved a second factor; None if never."""
+    session = connection.scope.get("session")
+    when = session.get(_FACTOR_AT) if isinstance(session, dict) else None
+    return time.time() - float(when) if isinstance(when, int | float) else None
 
 
 def current_session_id(connection: AnyConnection) -> int | None:

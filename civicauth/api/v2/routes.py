@@ -20,7 +20,7 @@ def api_info() -> dict[str, object]:
 
 
 def api_router(ctx: AppContext, extra: list[ControllerRouterHandler] | None = None) -> Router:
-    middleware = authentication_middleware(ctx.resolver)
+    middleware = authentication_middleware(ctx.resolver, ctx.usage)
     return Router(
         "/api/v2",
         route_handlers=[*users.ROUTES, *issues.ROUTES, *(extra or [])],
