@@ -9,6 +9,7 @@ import argparse
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -132,6 +133,20 @@ def cmd_apps_reject_change(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_apps_decide(args: argparse.Namespace, *, decision: str) -> int:
+    """``apps reject|suspend|reinstate``: the console's decisions
+    (clients/decisions.py), mailed to both contacts and logged."""
+    with _transaction() as session:
+        client = clients.get_client(session, args.client_id)
+        if decision == "reinstate":
+            done = decisions.reinstate(session, client, None)
+        else:
+            decide = decisions.reject if decision == "reject" else decisions.suspend
+            done = decide(session, client, None, args.reason)
+        print(done.summary)
+    return 0
+
+
 def cmd_tokens_purge(args: argparse.Namespace) -> int:
     settings = load_settings()
     with _transaction(settings) as session:
@@ -189,6 +204,16 @@ def register(commands: Any) -> None:
     )
     reject_change.add_argument("client_id")
     reject_change.add_argument("--reason", default="", help="mailed to the app's contacts")
+    for name, what in (
+        ("reject", "reject an application waiting for review (nobody can use it until edited)"),
+        ("suspend", "suspend an approved application: its tokens and flows are refused"),
+        ("reinstate", "make a suspended application approved again"),
+    ):
+        decide = apps.add_parser(name, help=what)
+        decide.add_argument("client_id")
+        if name != "reinstate":
+            decide.add_argument("--reason", required=True, help="mailed to the app's contacts")
+        decide.set_defaults(func=partial(cmd_apps_decide, decision=name))
     reject_change.set_defaults(func=cmd_apps_reject_change)
 
     tokens = commands.add_parser("tokens", help="OAuth tokens").add_subparsers(

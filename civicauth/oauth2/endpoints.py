@@ -8,6 +8,8 @@ from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _Revocation
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _Introspection
 
+from civicauth.accounts.operators import is_locked
+from civicauth.clients.models import APPROVED, PENDING, Client
 from civicauth.oauth2.adapters import ClientAdapter, TokenAdapter
 from civicauth.oauth2.request_store import RequestStore
 from civicauth.tokens import oauth_tokens, secrets
@@ -27,6 +29,18 @@ def find_token(server: RequestStore, token: str) -> TokenAdapter | None:
         return None
     lifetimes = server.config.refresh_lifetimes
     return TokenAdapter(row, as_refresh=kind is secrets.Kind.REFRESH, lifetimes=lifetimes)
+
+
+def honoured_now(server: RequestStore, token: TokenAdapter) -> bool:
+    """Whether the API would take the token now as far as its app and user go:
+    not while an operator has the app suspended or rejected, nor the account
+    locked. Otherwise introspection says ``active: false`` (RFC 7662 §2.2),
+    as the API answers 401."""
+    client = server.session.get(Client, token.row.client_pk)
+    if client is None or client.status not in (APPROVED, PENDING):
+        return False
+    user_id = token.row.user_id
+    return user_id is None or not is_locked(server.session, user_id)
 
 
 def require_token(request: Any) -> None:
@@ -66,7 +80,8 @@ class IntrospectionEndpoint(_Introspection):
         require_token(request)
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> TokenAdapter | None:
-        return find_token(self.server, token_string)
+        found = find_token(self.server, token_string)
+        return found if found is not None and honoured_now(self.server, found) else None
 
     def check_permission(self, token: TokenAdapter, client: ClientAdapter, request: Any) -> bool:
         # A client learns only about its own tokens; others look inactive.

@@ -136,3 +136,31 @@ def test_a_wrong_password_of_a_locked_account_says_nothing_of_the_lock(server, c
     assert answer.status_code == 401
     assert "locked" not in answer.text
     assert "locked" not in answer.headers["www-authenticate"]
+
+
+def test_introspection_calls_a_locked_accounts_or_suspended_apps_token_inactive(
+    server, ctx, make_user
+):
+    from civicauth.clients import decisions
+    from civicauth.clients.services import find_client
+    from tests.grants import issue_tokens
+
+    user_id, _, _ = make_user()
+    app = register_app(ctx, server.url)
+    access, _ = issue_tokens(ctx, user_id, app.pk)
+
+    def active() -> bool:
+        answer = httpx.post(server.url + "/oauth/introspect", data={"token": access}, auth=app.auth)
+        assert answer.status_code == 200
+        return bool(answer.json()["active"])
+
+    assert active()
+    set_lock(ctx, user_id, True)
+    assert not active()
+    set_lock(ctx, user_id, False)
+    assert active()
+    with ctx.db.transaction() as session:
+        client = find_client(session, app.client_id)
+        assert client is not None
+        decisions.suspend(session, client, None, "abuse")
+    assert not active()

@@ -140,3 +140,24 @@ def test_apps_reject_change_with_a_reason(run, ctx):
         assert session.get(Client, app.pk).name == "Change Me"
     logged = [e for e in events(ctx, "app_change_rejected") if e.client_id == app.client_id]
     assert logged[0].detail == "name: Misleading name"
+
+
+def test_apps_reject_suspend_and_reinstate(run, ctx):
+    pending = register_app(ctx, status="pending", name="Queue Jumper")
+    assert "required" in run("apps", "reject", pending.client_id).stderr  # no --reason
+    rejected = run("apps", "reject", pending.client_id, "--reason", "Spam")
+    assert rejected.returncode == 0, rejected.stderr
+    assert "rejected Queue Jumper" in rejected.stdout
+    blank = run("apps", "suspend", register_app(ctx).client_id, "--reason", " ")
+    assert "reason can't be blank" in one_line_error(blank)
+
+    live = register_app(ctx, name="Noisy")
+    assert run("apps", "suspend", live.client_id, "--reason", "Flooding").returncode == 0
+    with ctx.db.read() as session:
+        assert session.get(Client, live.pk).status == "suspended"
+    assert "only a suspended app" in one_line_error(run("apps", "reinstate", pending.client_id))
+    assert run("apps", "reinstate", live.client_id).returncode == 0
+    with ctx.db.read() as session:
+        assert session.get(Client, live.pk).status == "approved"
+        assert session.get(Client, pending.pk).status == "rejected"
+    assert mails_to(ctx, "app_suspended").count("tech@example.com") >= 1
