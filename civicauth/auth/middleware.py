@@ -28,6 +28,7 @@ from prometheus_client import Counter
 from civicauth.auth.credentials import BearerCredentials, Credentials, extract
 from civicauth.auth.errors import AuthFailure
 from civicauth.auth.resolver import Resolver
+from civicauth.logs import note_client, note_user
 from civicauth.metrics import AUTH_OUTCOMES
 
 _FORM = b"application/x-www-form-urlencoded"
@@ -139,6 +140,9 @@ def authentication_middleware(resolver: Resolver) -> Callable[[ASGIApp], ASGIApp
                 await send_failure(send, failure)
                 return
             _counter(principal.method if principal else "anonymous", "ok").inc()
+            if principal is not None:
+                note_user(principal.user_id)
+                note_client(principal.client_id)
             scope["user"] = principal
             scope["auth"] = principal
             if isinstance(credentials, BearerCredentials) and credentials.source == "query":

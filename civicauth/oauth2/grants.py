@@ -13,6 +13,7 @@ from authlib.oauth2.rfc6749 import (
     grants,
 )
 
+from civicauth.metrics import REFRESH_REUSE
 from civicauth.oauth2.adapters import ClientAdapter, CodeAdapter, ResourceOwner, TokenAdapter
 from civicauth.oauth2.request_store import RequestStore
 from civicauth.tokens import codes, oauth_tokens, secrets
@@ -171,6 +172,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return token
 
     def _end_grant(self, presented: TokenAdapter) -> None:
+        REFRESH_REUSE.inc()
         oauth_tokens.revoke_grant(self.server.session, presented.row.grant_id)
         self.server.note_revoked(presented.row.user_id)
         raise InvalidGrantError("The refresh token was already used; the grant is revoked.")
