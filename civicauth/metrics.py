@@ -30,10 +30,30 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 from sqlalchemy import Engine, event
 
 from civicauth.metrics_files import MULTIPROC_ENV, alive
+
+_pid = os.getpid()
+
+
+def _process_id() -> int:
+    """This process's id without a system call per metric update (the
+    multiprocess values ask on every one, to notice a fork); a fork updates it."""
+    return _pid
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+if os.environ.get(MULTIPROC_ENV):
+    # Before any metric is made: each takes its value class from here.
+    values.ValueClass = values.MultiProcessValue(process_identifier=_process_id)
 
 REQUESTS = Counter(
     "civicauth_http_requests_total",

@@ -9,6 +9,7 @@ random id, a context variable, a wrapped ``send`` and two metric updates
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -43,6 +44,11 @@ class Telemetry:
             else None
         )
         self.access_log = settings.access_log
+        # Ids need to be unique, not unguessable: a random prefix per worker
+        # and a counter cost no system call per request (os.urandom does).
+        self._prefix = os.urandom(8).hex()
+        self._sequence = itertools.count()
+        os.register_at_fork(after_in_child=self._new_prefix)
 
     def request_id(self, scope: HTTPScope) -> str:
         """The trusted proxy's X-Request-ID (checked), else a new random one."""
@@ -52,7 +58,14 @@ class Telemetry:
                 for name, value in scope["headers"]:
                     if name == REQUEST_ID_HEADER and _REQUEST_ID.match(value):
                         return value.decode("ascii")
-        return os.urandom(16).hex()
+        return self.new_request_id()
+
+    def new_request_id(self) -> str:
+        """32 hex digits, like nginx's $request_id: unique across workers and starts."""
+        return f"{self._prefix}{next(self._sequence):016x}"
+
+    def _new_prefix(self) -> None:
+        self._prefix = os.urandom(8).hex()
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
         async def observed(scope: Scope, receive: Receive, send: Send) -> None:

@@ -4,6 +4,8 @@ listen address; with neither configured it does not exist."""
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -123,3 +125,13 @@ def test_each_start_gets_a_fresh_metrics_directory_removed_at_the_end(backend, t
         assert not stale.exists()
         assert [p.name for p in mine] == [str(running.process.pid)]
     assert not (metrics / str(running.process.pid)).exists()
+
+
+def test_the_command_line_does_not_import_prometheus_client_before_serve_sets_it_up():
+    """prometheus_client picks multiprocess mode once, at its import; granian's
+    workers are forked from ``civicauth serve``, imports and all."""
+    code = "import sys, civicauth.cli; print('prometheus_client' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "False"
