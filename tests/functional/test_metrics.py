@@ -3,6 +3,7 @@ are route templates; the security counters and gauges move."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -11,11 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from prometheus_client.mmap_dict import MmapedDict
 
+import civicauth.metrics  # noqa: F401 (defines the metrics in REGISTRY)
 from tests.functional.oauth_support import register_app
 from tests.grants import issue_tokens
-from tests.support import Backend, LiveServer, live_server
+from tests.support import ROOT, Backend, LiveServer, live_server
 
 REQUESTS = "civicauth_http_requests_total"
 ISSUE_ROUTE = "/api/v2/issues/{issue_id}"
@@ -149,3 +152,15 @@ def test_gauges_of_argon2_the_pool_and_the_mail_queue(two_workers, make_user):
     assert sample(text, "civicauth_db_pool_size") >= 2  # two workers' pools
     assert sample(text, "civicauth_db_pool_connections_in_use") >= 0
     assert "civicauth_mail_messages{" in text
+
+
+def test_the_sample_dashboard_uses_only_metrics_civicauth_defines():
+    dashboard = json.loads((ROOT / "docs" / "grafana-dashboard.json").read_text())
+    expressions = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    names = [n for e in expressions for n in re.findall(r"civicauth_\w+", e)]
+    used = {re.sub(r"_bucket$", "", n) for n in names}
+    defined = {m.name for m in REGISTRY.collect() if m.name.startswith("civicauth_")}
+    # A counter's family is named without its _total.
+    defined |= {name + "_total" for name in defined}
+    assert len(used) >= 10
+    assert used <= defined, used - defined
