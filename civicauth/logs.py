@@ -80,11 +80,13 @@ class RequestFields(logging.Filter):
         return True
 
 
-# Attributes every LogRecord has; anything else was passed in ``extra``.
+# Attributes every LogRecord has; anything else was passed in ``extra``
+# (but uvicorn's ``color_message``: the message again, with terminal colours).
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
     "asctime",
     "taskName",
+    "color_message",
 }
 _REQUEST_KEYS = ("request_id", "user_id", "client_id")
 

@@ -1,14 +1,14 @@
 """Prometheus metrics, true across every worker of a host.
 
 ``civicauth serve`` gives its workers a fresh directory in
-``PROMETHEUS_MULTIPROC_DIR`` (see ``metrics_dir``) before anything imports
-prometheus_client, so each worker writes its values to memory-mapped files
-there and a scrape of any worker (or of the metrics listener in the main
-process) adds up every worker's files: prometheus_client's multiprocess
+``PROMETHEUS_MULTIPROC_DIR`` (civicauth/metrics_files.py) before anything
+imports prometheus_client, so each worker writes its values to memory-mapped
+files there, and a scrape of any worker (or of the metrics listener in the
+main process) adds up every worker's files: prometheus_client's multiprocess
 mode. Without that variable (tests in one process, an embedding
 application) the values are this process's own.
 
-Labels are small fixed sets: a route is its template (``/api/v2/issues/{id}``),
+Labels are small fixed sets: a route is its template (``/api/v2/issues/{issue_id}``),
 never the raw path; a method outside the usual ones is ``other``.
 """
 
