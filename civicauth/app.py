@@ -14,7 +14,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
 from litestar.types import ASGIApp
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from civicauth.accounts.passwords import Passwords
 from civicauth.api.v2.errors import http_exception
@@ -35,10 +34,13 @@ from civicauth.forwarded import forwarded_headers_middleware
 from civicauth.logs import keep_secrets_out_of_access_logs, show_app_logs
 from civicauth.mail import seal
 from civicauth.mail.sender import MailSender
+from civicauth.metrics import observe_pool
+from civicauth.metrics_http import metrics_route
 from civicauth.oauth2.provider import Provider
 from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
 from civicauth.oauth2.routes import http_error as oauth2_http_error
 from civicauth.settings import Settings
+from civicauth.telemetry import Telemetry
 from civicauth.tokens import secrets
 from civicauth.usage.flush import UsageFlusher
 from civicauth.web.admin.guard import hides_admin_methods
@@ -104,11 +106,6 @@ def healthz(ctx: AppContext) -> Response[dict[str, str]]:
         log.exception("health check: database unreachable")
         return Response({"status": "error", "database": "unreachable"}, status_code=503)
     return Response({"status": "ok", "database": "ok"})
-
-
-@get("/metrics", sync_to_thread=False, tags=["operations"], include_in_schema=False)
-def metrics() -> Response[bytes]:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -181,8 +178,9 @@ def forwarded_headers(settings: Settings) -> list[Callable[[ASGIApp], ASGIApp]]:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
     keep_secrets_out_of_access_logs()
-    show_app_logs(settings.log_level)
+    show_app_logs(settings.log_level, settings.log_format, settings.access_log)
     ctx = build_context(settings)
+    observe_pool(ctx.db.engine)
     mail = MailSender(ctx.db, settings)
     usage = UsageFlusher(ctx.db, ctx.usage, settings.usage_flush_seconds)
 
@@ -191,7 +189,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     web = WebConfig(settings)
     oauth2 = Provider(settings, ctx.db, on_revoked=ctx.forget_user)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             api_info,
             api_router(ctx),
@@ -199,7 +197,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             authorize_router(oauth2),
             token_info_router(),
             healthz,
-            metrics,
+            metrics_route(settings),
             openapi_json,
             *web_routes(web.csrf),
         ],
@@ -216,5 +214,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # The usage counts go out before the database closes.
         on_shutdown=[usage.stop, mail.stop, close],
         state=State({"ctx": ctx, "usage": usage}),
+        # civicauth.logs sets logging up (one format for every line).
+        logging_config=None,
         debug=False,
     )
+    # Outside the router, so that requests no route matches are counted too.
+    app.asgi_handler = Telemetry(settings).wrap(app.asgi_handler)
+    return app

@@ -18,6 +18,7 @@ from civicauth.accounts import session_commands
 from civicauth.errors import CivicAuthError, NotFound, ValidationFailed
 from civicauth.issues import demo as issues_demo
 from civicauth.mail import commands as mail_commands
+from civicauth.metrics_files import MULTIPROC_ENV, fresh_metrics_dir, remove_metrics_dir
 from civicauth.oauth2 import commands as oauth2_commands
 from civicauth.settings import Settings, load_settings
 
@@ -56,23 +57,51 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
-    upgrade(settings.database_url)
-    # Resolve the key once so every worker signs with the same one.
-    os.environ["CIVICAUTH_SECRET_KEY"] = settings.resolved_secret_key()
-    os.environ["CIVICAUTH_LOG_LEVEL"] = args.log_level
-    server = args.server or settings.server
-    if server == "granian":
-        _serve_granian(args)
-    else:
-        _serve_uvicorn(args)
+    # Before anything imports prometheus_client, which reads it once: every
+    # worker writes its metrics here and a scrape adds them all up.
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError("prometheus_client was imported before the metrics directory was set")
+    metrics = fresh_metrics_dir(settings.var_dir.resolve())
+    os.environ[MULTIPROC_ENV] = str(metrics)
+    try:
+        upgrade(settings.database_url)
+        # Resolve the key once so every worker signs with the same one.
+        os.environ["CIVICAUTH_SECRET_KEY"] = settings.resolved_secret_key()
+        os.environ["CIVICAUTH_LOG_LEVEL"] = args.log_level
+        if args.access_log is not None:
+            os.environ["CIVICAUTH_ACCESS_LOG"] = "true" if args.access_log else "false"
+        _start_metrics_listener(settings)
+        server = args.server or settings.server
+        if server == "granian":
+            _serve_granian(args, settings)
+        else:
+            _serve_uvicorn(args, settings)
+    finally:
+        remove_metrics_dir(metrics)
     return 0
 
 
-def _serve_granian(args: argparse.Namespace) -> None:
+def _start_metrics_listener(settings: Settings) -> None:
+    from civicauth.metrics_http import start_listener
+
+    try:
+        start_listener(settings)
+    except OSError as exc:
+        raise CivicAuthError(
+            f"cannot listen on CIVICAUTH_METRICS_LISTEN={settings.metrics_listen}: {exc.strerror}"
+        ) from None
+
+
+def _serve_granian(args: argparse.Namespace, settings: Settings) -> None:
     from granian import Granian
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
+    from civicauth.logs import server_log_config
+
+    # The access lines are civicauth's own (civicauth/telemetry.py): they
+    # carry the request id, route, user and client, in either log format.
+    json_logs = settings.log_format == "json"
     Granian(
         APP_FACTORY,
         factory=True,
@@ -81,13 +110,18 @@ def _serve_granian(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level=LogLevels(args.log_level),
-        log_access=args.access_log,
+        log_access=False,
+        log_dictconfig=server_log_config("json", GRANIAN_LOGGERS) if json_logs else None,
     ).serve()
 
 
-def _serve_uvicorn(args: argparse.Namespace) -> None:
+def _serve_uvicorn(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
+    from civicauth.logs import server_log_config
+
+    json_logs = settings.log_format == "json"
     # Forwarded headers are handled by the app itself (create_app), for either server.
     uvicorn.run(
         APP_FACTORY,
@@ -97,8 +131,13 @@ def _serve_uvicorn(args: argparse.Namespace) -> None:
         workers=args.workers,
         proxy_headers=False,
         log_level=args.log_level,
-        access_log=args.access_log,
+        access_log=False,
+        log_config=server_log_config("json", UVICORN_LOGGERS) if json_logs else LOGGING_CONFIG,
     )
+
+
+GRANIAN_LOGGERS = ("_granian", "granian.access")
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 def _format_errors(exc: ValidationFailed) -> str:
@@ -200,7 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
     )
-    serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
+    serve.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="one line per request (default: CIVICAUTH_ACCESS_LOG, on)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(

@@ -88,6 +88,15 @@ class Settings(BaseSettings):
     server: Literal["granian", "uvicorn"] = "granian"
     # Log level of civicauth's own loggers (``civicauth serve --log-level``).
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    # ``json``: one JSON object per line (civicauth/logs.py); ``text`` for a terminal.
+    log_format: Literal["text", "json"] = "text"
+    # One line per request from ``civicauth.access`` (``serve --no-access-log``).
+    access_log: bool = True
+    # /metrics answers only with ``Authorization: Bearer <metrics_token>``, or
+    # on its own address (``host:port``, served by ``civicauth serve``'s main
+    # process); with neither, it is 404.
+    metrics_token: str = Field("", repr=False)
+    metrics_listen: str = ""
 
     # Mail (civicauth/mail): SMTP when set, else .eml files under var/mail/.
     smtp_url: SmtpUrl | None = Field(None, repr=False)
@@ -160,6 +169,20 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(host, strict=False)  # ValueError names the bad one
         return value
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_token(cls, value: str) -> str:
+        if value and len(value) < 16:
+            raise ValueError("must be at least 16 characters (or empty: no token)")
+        return value
+
+    @field_validator("metrics_listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        if value:
+            listen_address(value)  # ValueError says what is wrong
+        return value
+
     @field_validator("smtp_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -207,6 +230,15 @@ class Settings(BaseSettings):
             _create_private_file(path, secrets.token_urlsafe(48))
         self.secret_key = path.read_text().strip()
         return self.secret_key
+
+
+def listen_address(value: str) -> tuple[str, int]:
+    """``host:port`` (``[::1]:9100`` for IPv6) as (host, port)."""
+    host, colon, port = value.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"must be host:port, e.g. 127.0.0.1:9100 (got {value!r})")
+    return host, int(port)
 
 
 def _create_private_file(path: Path, content: str) -> None:

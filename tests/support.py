@@ -24,6 +24,9 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("CIVICAUTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
+# Every test server's /metrics asks for this bearer token (``scrape``).
+METRICS_TOKEN = "test-metrics-token-" + uuid.uuid4().hex
+
 # Cheap argon2 for tests (the production defaults cost ~50 ms a hash).
 CHEAP_ARGON2 = {
     "CIVICAUTH_ARGON2_TIME_COST": "1",
@@ -107,6 +110,7 @@ def make_backend(tmp: Path) -> Backend:
         **CHEAP_ARGON2,
         "CIVICAUTH_VAR_DIR": str(tmp),
         "CIVICAUTH_SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
+        "CIVICAUTH_METRICS_TOKEN": METRICS_TOKEN,
     }
     if BACKEND == "postgres":
         if not reachable("127.0.0.1", 5432):
@@ -143,6 +147,13 @@ class LiveServer:
 
     def client(self, **kwargs: object) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=10, **kwargs)  # type: ignore[arg-type]
+
+    def scrape(self) -> str:
+        """The server's /metrics, with the test token."""
+        headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        answer = httpx.get(self.url + "/metrics", headers=headers, timeout=10)
+        assert answer.status_code == 200, answer.text[:300]
+        return answer.text
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from limits import parse
 from limits.aio.storage import Storage
 
 from civicauth.auth.throttle import _Limits
+from civicauth.metrics import count_throttled
 
 
 class LinkMailLimits(_Limits):
@@ -25,10 +26,12 @@ class LinkMailLimits(_Limits):
 
     async def admit_reset(self, email: str, address: str) -> int | None:
         """Count one reset request; None if allowed, else seconds to wait.
-        A refused request counts nothing."""
-        if (wait := await self.wait(self._reset_address, "addr:" + address)) is not None:
-            return wait
-        if (wait := await self.take(self._reset_email, "email:" + email)) is not None:
+        A refused request counts nothing (but in the metrics)."""
+        wait = await self.wait(self._reset_address, "addr:" + address)
+        if wait is None:
+            wait = await self.take(self._reset_email, "email:" + email)
+        if wait is not None:
+            count_throttled("password_reset")
             return wait
         await self.count(self._reset_address, "addr:" + address)
         return None
@@ -36,13 +39,19 @@ class LinkMailLimits(_Limits):
     async def admit_confirmation(self, user_id: int) -> int | None:
         """Count one confirmation mail of the account; None if allowed, else
         seconds to wait."""
-        return await self.take(self._account, f"account:{user_id}")
+        wait = await self.take(self._account, f"account:{user_id}")
+        if wait is not None:
+            count_throttled("email_link")
+        return wait
 
     async def confirmation_wait(self, user_id: int) -> int | None:
         """Seconds until the account may send another confirmation mail, or
         None; counts nothing (an email change counts only once its password
         was right: ``count_confirmation``)."""
-        return await self.wait(self._account, f"account:{user_id}")
+        wait = await self.wait(self._account, f"account:{user_id}")
+        if wait is not None:
+            count_throttled("email_link")
+        return wait
 
     async def count_confirmation(self, user_id: int) -> None:
         await self.count(self._account, f"account:{user_id}")

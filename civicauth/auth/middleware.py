@@ -29,6 +29,7 @@ from civicauth.auth.credentials import BearerCredentials, Credentials, extract
 from civicauth.auth.errors import AuthFailure
 from civicauth.auth.principal import Principal
 from civicauth.auth.resolver import Resolver
+from civicauth.logs import note_client, note_user
 from civicauth.metrics import AUTH_OUTCOMES
 from civicauth.usage.counter import UsageCounter, agent_product
 from civicauth.usage.models import NO_CLIENT, NO_USER
@@ -164,6 +165,9 @@ def authentication_middleware(
                 await send_failure(send, failure)
                 return
             _counter(principal.method if principal else "anonymous", "ok").inc()
+            if principal is not None:
+                note_user(principal.user_id)
+                note_client(principal.client_id)
             if principal is not None and usage is not None:
                 count_usage(usage, principal, cast(HTTPScope, scope))
             scope["user"] = principal

@@ -15,6 +15,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from civicauth.errors import RateLimited
+from civicauth.metrics import count_throttled
 
 
 def make_storage(redis_url: str | None, prefix: str) -> Storage:
@@ -93,7 +94,10 @@ class SignupThrottle(_Limits):
 
     async def admit(self, address: str) -> int | None:
         """Count one sign-up from ``address``; None if allowed, else seconds to wait."""
-        return await self.take(self._item, "addr:" + address)
+        wait = await self.take(self._item, "addr:" + address)
+        if wait is not None:
+            count_throttled("signup")
+        return wait
 
 
 Creation = Literal["issue", "comment"]
@@ -114,4 +118,5 @@ class CreationLimits(_Limits):
         """Count one creation by the user; raises RateLimited, counting
         nothing, when the user has used up the limit."""
         if (wait := await self.take(self._items[kind], f"{kind}:{user_id}")) is not None:
+            count_throttled(kind)
             raise RateLimited(kind, wait)

@@ -159,6 +159,18 @@ def counts(session: Session) -> dict[str, int]:
     return {state: found.get(state, 0) for state in STATES}
 
 
+def waiting(session: Session) -> dict[str, int]:
+    """How many messages are pending and failed (the sent ones are not
+    counted: the index on state keeps this cheap however many were sent)."""
+    rows = session.execute(
+        select(MailMessage.state, func.count())
+        .where(MailMessage.state.in_((PENDING, FAILED)))
+        .group_by(MailMessage.state)
+    ).all()
+    found = {state: int(count) for state, count in rows}
+    return {state: found.get(state, 0) for state in (PENDING, FAILED)}
+
+
 def troubled(session: Session, limit: int = 100) -> list[MailMessage]:
     """Messages not sent whose last attempt failed, oldest first."""
     query = (

@@ -125,9 +125,16 @@ class MailSender:
 
     def _round(self) -> float:
         """One pass; the seconds to wait before the next."""
+        # Imported here, not above: the CLI imports this module, and
+        # prometheus_client must not be imported before ``civicauth serve``
+        # has chosen its metrics directory (civicauth/metrics_files.py).
+        from civicauth.metrics import MAIL_QUEUE
+
         self.send_due()
         with self.db.read() as session:
             due = outbox.next_due(session)
+            for state, count in outbox.waiting(session).items():
+                MAIL_QUEUE.labels(state).set(count)
         poll = self.settings.mail_poll_seconds
         if due is None:
             return poll

@@ -3,6 +3,7 @@ with our storage (RFC 6749 §4.1, §4.2, §4.4, §6)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from authlib.oauth2.rfc6749 import (
@@ -14,11 +15,15 @@ from authlib.oauth2.rfc6749 import (
 )
 
 from civicauth.accounts.operators import is_locked
+from civicauth.logs import note_user
+from civicauth.metrics import REFRESH_REUSE
 from civicauth.oauth2.adapters import ClientAdapter, CodeAdapter, ResourceOwner, TokenAdapter
 from civicauth.oauth2.request_store import RequestStore
 from civicauth.tokens import codes, oauth_tokens, secrets
 from civicauth.tokens.models import OAuthToken
 from civicauth.tokens.oauth_tokens import Rotation
+
+log = logging.getLogger("civicauth.oauth2")
 
 SECRET = ["client_secret_basic", "client_secret_post"]
 SECRET_OR_PUBLIC = [*SECRET, "none"]
@@ -75,6 +80,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         row = codes.find_code(session, code)
         if row is None or row.client_pk != client.pk:
             return None
+        note_user(row.user_id)
         if not codes.claim_code(session, row):
             # RFC 6749 §4.1.2: a code used twice is refused, and the tokens
             # issued from it are revoked (someone else may hold them).
@@ -128,6 +134,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         row = oauth_tokens.find_by_refresh_token(self.server.session, refresh_token)
         if row is None or row.revoked_at is not None:
             return None
+        note_user(row.user_id)
         return TokenAdapter(row, as_refresh=True, lifetimes=self.server.config.refresh_lifetimes)
 
     def authenticate_user(self, refresh_token: TokenAdapter) -> ResourceOwner | None:
@@ -182,6 +189,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return token
 
     def _end_grant(self, presented: TokenAdapter) -> None:
+        REFRESH_REUSE.inc()
+        # Someone may hold a copy (RFC 9700 §4.14.2): worth an operator's look.
+        log.warning(
+            "a rotated refresh token was used again: grant %s revoked", presented.row.grant_id
+        )
         oauth_tokens.revoke_grant(self.server.session, presented.row.grant_id)
         self.server.note_revoked(presented.row.user_id)
         raise InvalidGrantError("The refresh token was already used; the grant is revoked.")

@@ -18,6 +18,7 @@ from civicauth.accounts.audit import record_event
 from civicauth.clients.models import SUSPENDED
 from civicauth.clients.scopes import describe
 from civicauth.db import Database
+from civicauth.logs import note_client
 from civicauth.oauth2.adapters import ResourceOwner
 from civicauth.oauth2.inputs import MalformedRequest, OAuthInput, check_parameters
 from civicauth.oauth2.outcomes import SIGN_IN_NEEDED, AuthorizeOutcome, Consent, ErrorPage
@@ -196,6 +197,8 @@ class Provider:
         §4.11.2). A pending app may still act for its developer, so a
         signed-out visitor signs in first."""
         client = server.query_client(inp.get("client_id"))
+        if client is not None:
+            note_client(client.client_id)
         if client is None or client.usable_by(user_id):
             return None
         name, status = client.row.name, client.row.status

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from civicauth.accounts.audit import record_event
 from civicauth.clients.scopes import SCOPES
+from civicauth.logs import note_client, note_user
+from civicauth.metrics import count_token_issued
 from civicauth.oauth2 import client_auth
 from civicauth.oauth2.adapters import ClientAdapter
 from civicauth.oauth2.endpoints import IntrospectionEndpoint, RevocationEndpoint
@@ -67,6 +69,8 @@ class CivicAuthorizationServer(RequestStore, AuthorizationServer):
         )
         oauth_tokens.insert_token(self.session, new)
         how = request.payload.grant_type or "implicit"
+        count_token_issued(how)
+        note_user(user_id)
         record_event(
             self.session,
             "token_issued",
@@ -102,6 +106,8 @@ class CivicAuthorizationServer(RequestStore, AuthorizationServer):
     def authenticate_client(self, request: Any, methods: list[str], endpoint: str = "token") -> Any:
         client_auth.refuse_two_methods(request)
         try:
-            return super().authenticate_client(request, methods, endpoint)
+            client = super().authenticate_client(request, methods, endpoint)
         except InvalidClientError:
             raise client_auth.ClientAuthenticationFailed() from None
+        note_client(client.client_id)
+        return client

@@ -16,6 +16,7 @@ from litestar.connection import ASGIConnection
 from civicauth.accounts.models import User
 from civicauth.context import AppContext
 from civicauth.db import utcnow
+from civicauth.logs import note_user
 from civicauth.web.session_store import handle_of
 
 AnyConnection = ASGIConnection[Any, Any, Any, Any]
@@ -37,6 +38,7 @@ def signed_in_user(connection: AnyConnection, ctx: AppContext) -> User | None:
     if user is None or user.security_stamp != session.get("stamp") or user.locked_at is not None:
         connection.clear_session()
         return None
+    note_user(user.id)
     return user
 
 
@@ -52,6 +54,7 @@ def sign_in(
     # A fresh session dict and id: nothing from before sign-in survives (fixation).
     connection.clear_session()
     connection.set_session({"uid": user.id, "stamp": user.security_stamp})
+    note_user(user.id)
     handle = handle_of(connection)
     handle.renew, handle.keep_created, handle.signed_in = True, False, True
     handle.password_entered = password_entered

@@ -256,7 +256,7 @@ def test_client_credentials_by_basic_body_and_query_string(server, app):
 
 def metric_for(server, client_id: str) -> float:
     name = "civicauth_oauth_params_in_query_total"
-    for line in httpx.get(server.url + "/metrics").text.splitlines():
+    for line in server.scrape().splitlines():
         if line.startswith(f'{name}{{client_id="{client_id}"}}'):
             return float(line.rsplit(" ", 1)[1])
     return 0.0

@@ -140,6 +140,6 @@ def test_metrics_count_authentication_outcomes(server, make_user):
     _, email, password = make_user()
     httpx.get(server.url + "/api/v2/profile", auth=(email, password))
     httpx.get(server.url + "/api/v2/profile", headers={"Authorization": "Bearer nope"})
-    text = httpx.get(server.url + "/metrics").text
+    text = server.scrape()
     assert 'civicauth_api_auth_total{method="basic",outcome="ok"}' in text
     assert 'civicauth_api_auth_total{method="failed",outcome="invalid_token"}' in text
