@@ -44,6 +44,7 @@ from civicauth.web.authorize import authorize_router
 from civicauth.web.errors import error_page
 from civicauth.web.routes import WebConfig, web_routes
 from civicauth.web.token_info import token_info_router
+from civicauth.web.userinfo import userinfo_router
 
 log = logging.getLogger("civicauth")
 
@@ -116,7 +117,14 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
 
 
 # Clients, not browsers, call these: they get JSON errors.
-JSON_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/oauth/introspect", "/.well-known/")
+JSON_PREFIXES = (
+    "/api/",
+    "/oauth/token",
+    "/oauth/revoke",
+    "/oauth/introspect",
+    "/oauth/userinfo",
+    "/.well-known/",
+)
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -194,6 +202,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             oauth2_router(oauth2),
             authorize_router(oauth2),
             token_info_router(),
+            userinfo_router(),
             healthz,
             metrics,
             openapi_json,

@@ -11,6 +11,7 @@ TOKEN_PATH = "/oauth/token"
 REVOKE_PATH = "/oauth/revoke"
 INTROSPECT_PATH = "/oauth/introspect"
 TOKEN_INFO_PATH = "/oauth/token/info"
+USERINFO_PATH = "/oauth/userinfo"
 METADATA_PATH = "/.well-known/oauth-authorization-server"
 # The interactive API documentation (OpenAPI), which states token lifetimes.
 DOCS_PATH = "/docs"
@@ -27,7 +28,14 @@ def server_metadata(issuer: str) -> dict[str, Any]:
         "revocation_endpoint": issuer + REVOKE_PATH,
         "introspection_endpoint": issuer + INTROSPECT_PATH,
         "scopes_supported": list(SCOPES),
-        "response_types_supported": ["code", "token"],
+        # OIDC Core §3: id_token and id_token token (implicit), code id_token (hybrid).
+        "response_types_supported": [
+            "code",
+            "token",
+            "id_token",
+            "id_token token",
+            "code id_token",
+        ],
         "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": [
             "authorization_code",

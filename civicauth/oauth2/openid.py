@@ -82,7 +82,30 @@ class OpenIDCode(IdTokenSigning, oidc.OpenIDCode):
         return {"sub": subject_of(user.id)}
 
 
-class OpenIDImplicitGrant(IdTokenSigning, oidc.OpenIDImplicitGrant):
+class FrontChannel(IdTokenSigning):
+    """What the implicit and hybrid grants share: an ID token made at the
+    authorization endpoint, for the resident signed in there."""
+
+    request: Any
+    redirect_uri: str | None
+
+    def validate_consent_request(self) -> str:
+        redirect_uri: str = super().validate_consent_request()  # type: ignore[misc]
+        # Authlib's OpenID override of this method does not keep it, as the
+        # base grant does; the consent page and our error redirects read it.
+        self.redirect_uri = redirect_uri
+        return redirect_uri
+
+    def exists_nonce(self, nonce: str, request: Any) -> bool:
+        return False
+
+    def get_compatible_claims(self, request: Any) -> dict[str, Any]:
+        claims: dict[str, Any] = super().get_compatible_claims(request)  # type: ignore[misc]
+        claims.update(sign_in_claims(request.user))
+        return claims
+
+
+class OpenIDImplicitGrant(FrontChannel, oidc.OpenIDImplicitGrant):
     """``id_token`` and ``id_token token`` (OIDC Core §3.2), for apps
     registered for the implicit flow; Authlib requires the nonce (§3.2.2.1)."""
 
@@ -96,14 +119,6 @@ class OpenIDImplicitGrant(IdTokenSigning, oidc.OpenIDImplicitGrant):
             raise InvalidClientError(description="The application does not exist.")
         return client
 
-    def exists_nonce(self, nonce: str, request: Any) -> bool:
-        return False
-
-    def get_compatible_claims(self, request: Any) -> dict[str, Any]:
-        claims: dict[str, Any] = super().get_compatible_claims(request)
-        claims.update(sign_in_claims(request.user))
-        return claims
-
     def generate_user_info(self, user: ResourceOwner, scope: str) -> dict[str, Any]:
         # OIDC Core §5.4: without an access token, the ID token carries the claims.
         if self.request.payload.response_type == "id_token":
@@ -111,7 +126,7 @@ class OpenIDImplicitGrant(IdTokenSigning, oidc.OpenIDImplicitGrant):
         return {"sub": subject_of(user.id)}
 
 
-class OpenIDHybridGrant(IdTokenSigning, CodeIssuing, oidc.OpenIDHybridGrant):
+class OpenIDHybridGrant(FrontChannel, CodeIssuing, oidc.OpenIDHybridGrant):
     """``code id_token`` (OIDC Core §3.3): an ID token (with ``c_hash``) in the
     fragment, and a code that the code grant exchanges. Only this one of the
     hybrid types: the others hand an access token to the browser."""
@@ -127,14 +142,6 @@ class OpenIDHybridGrant(IdTokenSigning, CodeIssuing, oidc.OpenIDHybridGrant):
             error.redirect_fragment = True
             raise
         return redirect_uri
-
-    def exists_nonce(self, nonce: str, request: Any) -> bool:
-        return False
-
-    def get_compatible_claims(self, request: Any) -> dict[str, Any]:
-        claims: dict[str, Any] = super().get_compatible_claims(request)
-        claims.update(sign_in_claims(request.user))
-        return claims
 
     def generate_user_info(self, user: ResourceOwner, scope: str) -> dict[str, Any]:
         return {"sub": subject_of(user.id)}

@@ -16,7 +16,13 @@ HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "civicauth_session"
 CSRF_COOKIE = "civicauth_csrf"
 # Endpoints that clients call with their own credentials, not from our pages.
-CSRF_EXEMPT = ["^/api/", "^/oauth/token", "^/oauth/revoke", "^/oauth/introspect"]
+CSRF_EXEMPT = [
+    "^/api/",
+    "^/oauth/token",
+    "^/oauth/revoke",
+    "^/oauth/introspect",
+    "^/oauth/userinfo",
+]
 
 
 def session_config(settings: Settings) -> DatabaseSessionConfig:
@@ -31,7 +37,7 @@ def session_config(settings: Settings) -> DatabaseSessionConfig:
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,
-        exclude=["^/api/", "^/static/", "^/healthz", "^/metrics"],
+        exclude=["^/api/", "^/static/", "^/healthz", "^/metrics", "^/oauth/userinfo"],
     )
 
 
