@@ -68,6 +68,7 @@ def _claims(ctx: AppContext, principal: Principal) -> dict[str, Any]:
 @route(
     USERINFO_PATH,
     http_method=["GET", "POST"],
+    status_code=200,
     summary="OpenID Connect userinfo",
     tags=["OpenID Connect"],
     request_max_body_size=16 * 1024,
