@@ -39,6 +39,7 @@ from civicauth.oauth2.provider import Provider
 from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
 from civicauth.oauth2.routes import http_error as oauth2_http_error
 from civicauth.settings import Settings
+from civicauth.signing_keys import keyring
 from civicauth.tokens import secrets
 from civicauth.web.authorize import authorize_router
 from civicauth.web.errors import error_page
@@ -51,11 +52,16 @@ log = logging.getLogger("civicauth")
 def build_context(settings: Settings) -> AppContext:
     # Its sessions carry the mail seal (whatever they queue is sealed at rest)
     # and the token keys (what they mint carries a mac; what they look up is
-    # refused unread when its mac is wrong).
+    # refused unread when its mac is wrong), and the signing keyring (the ID
+    # token keys' seal and this process's cache of their rows).
     tokens = secrets.TokenKeys.from_settings(settings)
     db = Database(
         settings.database_url,
-        info={**seal.session_info(settings), **secrets.session_info(tokens)},
+        info={
+            **seal.session_info(settings),
+            **secrets.session_info(tokens),
+            **keyring.session_info(settings),
+        },
     )
     passwords = Passwords(
         settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism
