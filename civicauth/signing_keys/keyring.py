@@ -103,7 +103,8 @@ class Keyring:
             if not view.private_jwk_sealed:
                 raise ValueError(f"signing key {view.kid} was retired")
             opened = json.loads(keys.unseal(self._seal, view.private_jwk_sealed, view.kid))
-            found = self._private.setdefault(view.kid, _imported(opened))
+            named = {**opened, "kid": view.kid, "alg": view.alg, "use": "sig"}
+            found = self._private.setdefault(view.kid, _imported(named))
         return found
 
     def public_key(self, view: KeyView) -> AnyKey:

@@ -62,13 +62,19 @@ def sign_jwt(session: Session, claims: dict[str, Any], alg: str = RS256) -> str:
     return jwt.encode(header, claims, _private(keyring_of(session), view), algorithms=[alg])
 
 
+def signing_key(session: Session, alg: str = RS256) -> RSAKey | ECKey:
+    """The joserfc key that signs ``alg`` now, its ``kid`` set, imported
+    once per process (an RSA import costs tens of milliseconds): what
+    Authlib's ``resolve_client_private_key`` may return. Raises
+    UnsupportedAlgorithm, or SigningKeyUnavailable."""
+    return _private(keyring_of(session), _signer(session, alg))
+
+
 def signing_jwk(session: Session, alg: str = RS256) -> dict[str, Any]:
     """The private JWK of the key that signs ``alg`` now, with ``kid`` and
     ``alg`` (for a library that signs by itself, such as Authlib's OpenID
     grants). Raises UnsupportedAlgorithm, or SigningKeyUnavailable."""
-    view = _signer(session, alg)
-    private = _private(keyring_of(session), view).as_dict(private=True)
-    return {**private, "kid": view.kid, "alg": alg, "use": "sig"}
+    return dict(signing_key(session, alg).as_dict(private=True))
 
 
 def verify_jwt(

@@ -92,10 +92,12 @@ def test_the_jwks_holds_public_parts_only(ctx):
 def test_the_private_key_is_sealed_at_rest(ctx, settings):
     with ctx.db.transaction() as session:
         private = signing_jwk(session, "RS256")
+        assert services.signing_key(session, "RS256").kid == private["kid"]
         row = session.scalar(select(SigningKey).where(SigningKey.kid == private["kid"]))
         stored = row.private_jwk_sealed
         public = row.public_jwk
     assert set(private) >= PRIVATE_MEMBERS
+    assert private["alg"] == "RS256"
     for member in PRIVATE_MEMBERS:
         value = private[member].encode()
         assert value not in stored
