@@ -35,6 +35,7 @@ from civicauth.forwarded import forwarded_headers_middleware
 from civicauth.logs import keep_secrets_out_of_access_logs, show_app_logs
 from civicauth.mail import seal
 from civicauth.mail.sender import MailSender
+from civicauth.oauth2.discovery import discovery_router
 from civicauth.oauth2.provider import Provider
 from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
 from civicauth.oauth2.routes import http_error as oauth2_http_error
@@ -122,7 +123,14 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
 
 
 # Clients, not browsers, call these: they get JSON errors.
-JSON_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/oauth/introspect", "/.well-known/")
+JSON_PREFIXES = (
+    "/api/",
+    "/oauth/token",
+    "/oauth/revoke",
+    "/oauth/introspect",
+    "/oauth/discovery/",
+    "/.well-known/",
+)
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -198,6 +206,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             api_info,
             api_router(ctx),
             oauth2_router(oauth2),
+            discovery_router(oauth2),
             authorize_router(oauth2),
             token_info_router(),
             healthz,
