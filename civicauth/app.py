@@ -35,10 +35,12 @@ from civicauth.forwarded import forwarded_headers_middleware
 from civicauth.logs import keep_secrets_out_of_access_logs, show_app_logs
 from civicauth.mail import seal
 from civicauth.mail.sender import MailSender
+from civicauth.oauth2.discovery import discovery_router
 from civicauth.oauth2.provider import Provider
 from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
 from civicauth.oauth2.routes import http_error as oauth2_http_error
 from civicauth.settings import Settings
+from civicauth.signing_keys import keyring
 from civicauth.tokens import secrets
 from civicauth.web.authorize import authorize_router
 from civicauth.web.errors import error_page
@@ -52,11 +54,16 @@ log = logging.getLogger("civicauth")
 def build_context(settings: Settings) -> AppContext:
     # Its sessions carry the mail seal (whatever they queue is sealed at rest)
     # and the token keys (what they mint carries a mac; what they look up is
-    # refused unread when its mac is wrong).
+    # refused unread when its mac is wrong), and the signing keyring (the ID
+    # token keys' seal and this process's cache of their rows).
     tokens = secrets.TokenKeys.from_settings(settings)
     db = Database(
         settings.database_url,
-        info={**seal.session_info(settings), **secrets.session_info(tokens)},
+        info={
+            **seal.session_info(settings),
+            **secrets.session_info(tokens),
+            **keyring.session_info(settings),
+        },
     )
     passwords = Passwords(
         settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism
@@ -123,6 +130,7 @@ JSON_PREFIXES = (
     "/oauth/revoke",
     "/oauth/introspect",
     "/oauth/userinfo",
+    "/oauth/discovery/",
     "/.well-known/",
 )
 
@@ -200,6 +208,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             api_info,
             api_router(ctx),
             oauth2_router(oauth2),
+            discovery_router(oauth2),
             authorize_router(oauth2),
             token_info_router(),
             userinfo_router(),

@@ -99,7 +99,7 @@ class ClientAdapter:
     @property
     def id_token_signed_response_alg(self) -> str:
         """OpenID Connect Registration §2: the app's choice, RS256 by default."""
-        return getattr(self.row, "id_token_signed_response_alg", None) or DEFAULT_ID_TOKEN_ALG
+        return self.row.id_token_signed_response_alg or DEFAULT_ID_TOKEN_ALG
 
 
 class CodeAdapter:

@@ -17,8 +17,8 @@ from civicauth.accounts import claims
 from civicauth.clients import services as clients
 from civicauth.clients.models import Client
 from civicauth.oauth2.adapters import ClientAdapter
-from civicauth.oauth2.interim_signing import signing_jwk
 from civicauth.settings import Settings
+from civicauth.signing_keys.services import signing_key
 from civicauth.tokens import secrets
 from civicauth.tokens.oauth_tokens import RefreshLifetimes
 
@@ -32,7 +32,7 @@ class ServerConfig:
     refresh_lifetimes: RefreshLifetimes
     key: bytes  # derives the pair a refresh token rotates into
     token_params_in_query: str = "accept"  # or "refuse" (oauth2/query_params.py)
-    id_token_ttl: int = 3600
+    id_token_ttl: int = 3600  # seconds (OIDC Core §2 exp)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ServerConfig:
@@ -43,6 +43,7 @@ class ServerConfig:
             refresh_grace_seconds=settings.refresh_grace_seconds,
             refresh_lifetimes=RefreshLifetimes.from_settings(settings),
             token_params_in_query=settings.token_params_in_query,
+            id_token_ttl=settings.id_token_ttl,
             key=secrets.keyed_digest(
                 settings.resolved_secret_key().encode(), "refresh-rotation"
             ).encode(),
@@ -83,7 +84,7 @@ class RequestStore:
         """The key that signs ID tokens with ``alg`` now (a joserfc key with
         its ``kid``), read once per request."""
         if alg not in self._signing_keys:
-            self._signing_keys[alg] = signing_jwk(self.session, alg)
+            self._signing_keys[alg] = signing_key(self.session, alg)
         return self._signing_keys[alg]
 
     def user_claims(self, user_id: int, scope: str) -> dict[str, Any]:

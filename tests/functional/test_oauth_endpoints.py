@@ -196,7 +196,13 @@ def test_metadata_lists_exactly_what_is_supported(server):
     assert meta["token_endpoint"] == server.url + "/oauth/token"
     assert meta["revocation_endpoint"] == server.url + "/oauth/revoke"
     assert meta["introspection_endpoint"] == server.url + "/oauth/introspect"
-    assert meta["response_types_supported"] == ["code", "token"]
+    assert meta["response_types_supported"] == [
+        "code",
+        "token",
+        "id_token",
+        "id_token token",
+        "code id_token",
+    ]
     assert set(meta["grant_types_supported"]) == {
         "authorization_code",
         "implicit",

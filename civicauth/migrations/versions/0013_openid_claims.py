@@ -8,7 +8,7 @@ The pages' sessions need no column: their sign-in time is the session row's
 the session's sealed data.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from alembic import op
 import civicauth.db.base
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
