@@ -278,14 +278,15 @@ def _insert(
         key = RSAKey.generate_key(RSA_BITS, private=True)
     kid = key.thumbprint()  # RFC 7638
     public = {**key.as_dict(private=False), "kid": kid, "alg": alg, "use": "sig"}
+    published = utcnow()  # after the key was made, which takes a moment for RSA
     row = SigningKey(
         kid=kid,
         alg=alg,
         generation=generation,
         public_jwk=public,
         private_jwk_sealed=ring.seal(dict(key.as_dict(private=True)), kid),
-        created_at=utcnow(),
-        signs_from=signs_from,
+        created_at=published,
+        signs_from=max(signs_from, published),
     )
     session.add(row)
     session.flush()
