@@ -7,7 +7,7 @@ a new connection, which the server hands to its workers in turn)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -49,15 +49,15 @@ def rs256_kids(keys: dict[str, Any]) -> list[str]:
     return [key["kid"] for key in keys["keys"] if key.get("alg") == "RS256"]
 
 
-def wait_until_signing(server: LiveServer, kid: str) -> None:
-    """Until ten JWKS answers in a row put ``kid`` first (the key that
-    signs now comes first): both workers' key caches have caught up."""
+def wait_for_jwks(server: LiveServer, holds: Callable[[list[str]], bool], what: str) -> None:
+    """Until ten JWKS answers in a row (new connections: both workers) hold:
+    the workers' key caches (a few seconds) have caught up."""
     deadline, in_a_row = time.monotonic() + DEADLINE, 0
     while in_a_row < 10:
-        assert time.monotonic() < deadline, f"{kid} never began to sign"
-        in_a_row = in_a_row + 1 if rs256_kids(published(server))[0] == kid else 0
+        assert time.monotonic() < deadline, f"the JWKS never showed {what}"
+        in_a_row = in_a_row + 1 if holds(rs256_kids(published(server))) else 0
         if in_a_row == 0:
-            time.sleep(0.5)  # the key's start is a time, not an event to await
+            time.sleep(0.5)  # a key's start is a time, not an event to await
 
 
 def test_rotation_mid_session(server, backend, ctx, make_user):
@@ -69,16 +69,15 @@ def test_rotation_mid_session(server, backend, ctx, make_user):
 
     rotated = run_civicauth(backend, "keys", "rotate")
     assert rotated.returncode == 0, rotated.stderr
+    wait_for_jwks(server, lambda kids: len(kids) == 2, "the new key")
     kids = rs256_kids(published(server))
     new_kid = next(kid for kid in kids if kid != old_kid)
-    # Published before it signs: tokens made now still carry the old kid.
-    assert old_kid in kids
-    assert header_of(code_grant(server, resident, app, scope="openid")["id_token"])["kid"] in (
-        old_kid,
-        new_kid,
-    )
+    # Published before it signs: the old key still signs, and comes first.
+    assert kids == [old_kid, new_kid]
+    during = code_grant(server, resident, app, scope="openid")["id_token"]
+    assert header_of(during)["kid"] == old_kid
 
-    wait_until_signing(server, new_kid)
+    wait_for_jwks(server, lambda kids: kids[0] == new_kid, f"{new_kid} signing")
     for _ in range(6):
         after = code_grant(server, resident, app, scope="openid")["id_token"]
         assert header_of(after)["kid"] == new_kid
