@@ -210,7 +210,7 @@ def test_metadata_lists_exactly_what_is_supported(server):
         "client_credentials",
     }
     assert meta["code_challenge_methods_supported"] == ["S256"]
-    assert meta["scopes_supported"] == ["public", "write"]
+    assert meta["scopes_supported"] == ["openid", "profile", "email", "public", "write"]
     assert meta["authorization_response_iss_parameter_supported"] is True
     assert "password" not in meta["grant_types_supported"]
 
