@@ -23,6 +23,7 @@ END_SESSION_PATH = "/oauth/logout"
 # types and the hybrid one; "token" is RFC 6749 §4.2's implicit grant.
 RESPONSE_TYPES = ["code", "token", "id_token", "id_token token", "code id_token"]
 ID_TOKEN_ALGORITHMS = ["RS256", "ES256"]
+OPENID_SCOPES = ("openid", "profile", "email")
 # Core §5.1 claims this server issues, by scope (§5.4) and for every ID token (§2).
 CLAIMS = [
     "iss",
@@ -47,6 +48,12 @@ DOCS_PATH = "/docs"
 DEMO_CALLBACK_PATH = "/oauth/demo/callback"
 
 
+def scopes_supported() -> list[str]:
+    """The registry's scopes, OpenID Connect's first (Core §3.1.2.1, §5.4),
+    however the registry orders them."""
+    return list(dict.fromkeys([*OPENID_SCOPES, *SCOPES]))
+
+
 def server_metadata(issuer: str) -> dict[str, Any]:
     auth_methods = ["client_secret_basic", "client_secret_post", "none"]
     return {
@@ -55,7 +62,7 @@ def server_metadata(issuer: str) -> dict[str, Any]:
         "token_endpoint": issuer + TOKEN_PATH,
         "revocation_endpoint": issuer + REVOKE_PATH,
         "introspection_endpoint": issuer + INTROSPECT_PATH,
-        "scopes_supported": list(SCOPES),
+        "scopes_supported": scopes_supported(),
         "response_types_supported": list(RESPONSE_TYPES),
         "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": [

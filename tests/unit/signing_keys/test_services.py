@@ -24,6 +24,7 @@ from civicauth.signing_keys.models import SigningKey
 from civicauth.signing_keys.schedule import State
 from civicauth.signing_keys.services import (
     RetireRefused,
+    SigningKeyUnavailable,
     UnsupportedAlgorithm,
     jwks,
     retire,
@@ -301,3 +302,32 @@ def test_a_rotation_elsewhere_is_seen_once_the_cache_is_stale(ctx, settings):
         assert kids(jwks(session)) == first  # cached, for at most a few seconds
         keyring_of(session).forget()  # as CACHE_SECONDS passing would
         assert new.kid in kids(jwks(session))
+
+
+def test_a_key_sealed_under_a_lost_secret_key_is_replaced_at_once(ctx, settings):
+    with ctx.db.transaction() as session:
+        lost = header_of(sign_jwt(session, claims(settings)))["kid"]
+    # The secret key changed and the previous one was not kept.
+    elsewhere = Database(settings.database_url, info={keyring.KEYRING: Keyring("new", issuer="x")})
+    try:
+        with elsewhere.transaction() as session, pytest.raises(SigningKeyUnavailable, match=lost):
+            sign_jwt(session, claims(settings))
+        with elsewhere.transaction() as session:
+            new = rotate(session, "RS256")
+        assert new.signs_from == new.created_at  # nothing could sign meanwhile
+        with elsewhere.transaction() as session:
+            assert header_of(sign_jwt(session, claims(settings)))["kid"] == new.kid
+    finally:
+        elsewhere.dispose()
+
+
+def test_a_key_sealed_under_the_previous_secret_key_still_signs(ctx, settings):
+    with ctx.db.transaction() as session:
+        kid = header_of(sign_jwt(session, claims(settings)))["kid"]
+    rotated = Keyring("the new secret key", settings.resolved_secret_key(), issuer="x")
+    elsewhere = Database(settings.database_url, info={keyring.KEYRING: rotated})
+    try:
+        with elsewhere.transaction() as session:
+            assert header_of(sign_jwt(session, claims(settings)))["kid"] == kid
+    finally:
+        elsewhere.dispose()
