@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
@@ -23,6 +23,7 @@ from tests.browser.conftest import assert_accessible, screenshot
 from tests.functional.openid_support import openid_app
 
 CALLBACK = "/oauth/demo/callback"
+SIGNED_OUT = "/login"  # where the app sends residents after signing them out
 
 
 class RelyingParty:
@@ -73,6 +74,15 @@ class RelyingParty:
         claims.validate(leeway=5)
         return claims
 
+    def logout_url(self, id_token: str, state: str) -> str:
+        """RP-Initiated Logout 1.0 §2, to the metadata's end_session_endpoint."""
+        params = {
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": self.issuer + SIGNED_OUT,
+            "state": state,
+        }
+        return f"{self.metadata['end_session_endpoint']}?{urlencode(params)}"
+
     def userinfo(self) -> dict[str, Any]:
         answer = self.session.get(self.metadata["userinfo_endpoint"])
         answer.raise_for_status()
@@ -89,7 +99,12 @@ def sign_in_on_the_way(page, email: str, password: str) -> None:  # type: ignore
 
 @pytest.fixture
 def app(server, ctx):
-    return openid_app(ctx, server.url, redirect_uris=[server.url + CALLBACK])
+    return openid_app(
+        ctx,
+        server.url,
+        redirect_uris=[server.url + CALLBACK],
+        post_logout_redirect_uris=[server.url + SIGNED_OUT],
+    )
 
 
 def test_authlib_relying_party_signs_a_resident_in(page, server, app, make_user):
@@ -114,6 +129,12 @@ def test_authlib_relying_party_signs_a_resident_in(page, server, app, make_user)
     assert info["sub"] == str(user_id)
     assert info["email"] == email
     assert info["email_verified"] is False
+
+    page.goto(rp.logout_url(token["id_token"], "bye"))
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert parse_qs(urlsplit(page.url).query)["state"] == ["bye"]
+    page.goto("/account/security")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()  # signed out
 
 
 def test_authlib_relying_party_refuses_a_wrong_nonce(page, server, app, make_user):

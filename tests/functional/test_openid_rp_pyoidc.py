@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from oic import rndstr
@@ -59,9 +59,12 @@ def sign_in_and_consent(resident: Resident, url: str) -> str:
     return urlencode(received)
 
 
+SIGNED_OUT = "/signed-out"
+
+
 @pytest.fixture
 def app(server, ctx):
-    return openid_app(ctx, server.url)
+    return openid_app(ctx, server.url, post_logout_redirect_uris=[server.url + SIGNED_OUT])
 
 
 def test_discovery_code_flow_validation_and_userinfo(server, app, resident):
@@ -86,6 +89,19 @@ def test_discovery_code_flow_validation_and_userinfo(server, app, resident):
     assert info["sub"] == str(resident.user_id)
     assert info["email"] == resident.email
     assert info["name"] == "Test Resident"
+
+    # RP-initiated logout: pyoidc builds the request from the ID token it holds.
+    end = client.construct_EndSessionRequest(
+        state=state,
+        request_args={"post_logout_redirect_uri": server.url + SIGNED_OUT, "state": state},
+    )
+    url = end.request(client.provider_info["end_session_endpoint"])
+    answer = resident.http.get(url)
+    assert answer.status_code == 303, answer.text[:300]
+    back = urlsplit(answer.headers["location"])
+    assert back.path == SIGNED_OUT
+    assert parse_qs(back.query)["state"] == [state]
+    assert resident.http.get("/account/security").status_code != 200  # signed out
 
 
 def test_the_relying_party_detects_a_wrong_nonce(server, app, resident):
