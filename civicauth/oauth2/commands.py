@@ -231,6 +231,8 @@ def _demo_registration(redirect_uri: str) -> Registration:
         admin_contact_phone="+1 203 555 0101",
         redirect_uris=[redirect_uri],
         grant_types=["authorization_code", "refresh_token", "implicit", "client_credentials"],
+        # OpenID Connect too, so a relying party can sign in with the demo app.
+        scopes="openid profile email public write",
     )
 
 
