@@ -1,9 +1,11 @@
 """Signing, verifying and publishing with the signing keys; rotating and
 retiring them. What OpenID Connect needs of keys, and nothing of HTTP.
 
-``sign_jwt``, ``signing_jwk``, ``verify_jwt`` and ``jwks`` create the first
-key of each algorithm when there is none, in the caller's transaction (so
-``make run`` needs no step of its own); the caller commits.
+``sign_jwt``, ``signing_key``, ``signing_jwk``, ``verify_jwt`` and ``jwks``
+create the first key of each algorithm when there is none, in the caller's
+transaction (so ``make run`` needs no step of its own): call them in one
+that may write (``Database.write_transaction``, which on SQLite takes the
+write lock first), and commit it. ``published_jwks`` only reads.
 """
 
 from __future__ import annotations
