@@ -20,7 +20,7 @@ from litestar.di import Provide
 from civicauth.oauth2.metadata import JWKS_PATH, OPENID_CONFIGURATION_PATH, openid_configuration
 from civicauth.oauth2.provider import Provider
 from civicauth.signing_keys.keyring import keyring_of
-from civicauth.signing_keys.services import jwks
+from civicauth.signing_keys.services import jwks, published_jwks
 
 # As long as the RFC 8414 document: it changes only with a new release.
 METADATA_MAX_AGE = 3600
@@ -41,10 +41,14 @@ def jwk_set(request: Request[Any, Any, Any], oauth2: Provider) -> Response[Any]:
     """RFC 7517 §5: the public keys that sign ID tokens now, will sign next,
     or signed tokens that may still be valid. Per algorithm, the key that
     signs now comes first."""
-    # A write transaction: the very first request makes the first keys.
-    with oauth2.db.write_transaction() as session:
-        document = jwks(session)
+    # Reading only (no turn at SQLite's write lock), unless this is the very
+    # first request and the first keys are to be made.
+    with oauth2.db.read() as session:
+        document = published_jwks(session)
         max_age = keyring_of(session).jwks_max_age
+    if document is None:
+        with oauth2.db.write_transaction() as session:
+            document = jwks(session)
     body = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"Cache-Control": f"public, max-age={max_age}", "ETag": etag}

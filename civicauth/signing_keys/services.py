@@ -1,9 +1,11 @@
 """Signing, verifying and publishing with the signing keys; rotating and
 retiring them. What OpenID Connect needs of keys, and nothing of HTTP.
 
-``sign_jwt``, ``signing_jwk``, ``verify_jwt`` and ``jwks`` create the first
-key of each algorithm when there is none, in the caller's transaction (so
-``make run`` needs no step of its own); the caller commits.
+``sign_jwt``, ``signing_key``, ``signing_jwk``, ``verify_jwt`` and ``jwks``
+create the first key of each algorithm when there is none, in the caller's
+transaction (so ``make run`` needs no step of its own): call them in one
+that may write (``Database.write_transaction``, which on SQLite takes the
+write lock first), and commit it. ``published_jwks`` only reads.
 """
 
 from __future__ import annotations
@@ -118,6 +120,20 @@ def jwks(session: Session) -> dict[str, Any]:
     per algorithm the key that signs now comes first."""
     ring = keyring_of(session)
     return {"keys": [dict(k.public_jwk) for k in ring.schedule.published(_rows(session), utcnow())]}
+
+
+def published_jwks(session: Session) -> dict[str, Any] | None:
+    """``jwks``, reading only: None when the first keys are still to be made
+    (then call ``jwks`` in a transaction that may write)."""
+    ring = keyring_of(session)
+    rows = ring.cached()
+    if rows is None:
+        read_at = time.monotonic()
+        rows = _read(session)
+        if _missing(rows):
+            return None
+        ring.remember(rows, read_at)
+    return {"keys": [dict(k.public_jwk) for k in ring.schedule.published(rows, utcnow())]}
 
 
 def list_keys(session: Session) -> list[KeyStatus]:
@@ -246,9 +262,7 @@ def _create_missing(session: Session, ring: Keyring, rows: Sequence[KeyView]) ->
     loser's insert breaks the (alg, generation) constraint, is undone alone
     (a savepoint), and it reads the winner's key instead."""
     now, created = utcnow(), False
-    for alg in ALGORITHMS:
-        if any(k.alg == alg and k.retired_at is None for k in rows):
-            continue
+    for alg in _missing(rows):
         created = True
         if session.get_bind().dialect.name == "sqlite":
             # One writer at a time: the other worker's insert and ours cannot
@@ -262,6 +276,11 @@ def _create_missing(session: Session, ring: Keyring, rows: Sequence[KeyView]) ->
         except IntegrityError:
             pass  # the other worker's key: read it again
     return created
+
+
+def _missing(rows: Sequence[KeyView]) -> list[str]:
+    """The algorithms without a live key."""
+    return [a for a in ALGORITHMS if not any(k.alg == a and k.retired_at is None for k in rows)]
 
 
 def _next_generation(rows: Sequence[KeyView], alg: str) -> int:

@@ -32,6 +32,13 @@ from civicauth.web.session import sign_out, signed_in_user
 
 AnyRequest = Request[Any, Any, Any]
 CONFIRM_PATH = END_SESSION_PATH + "/confirm"
+# An ID token is a few kilobytes at most; anything longer is not one of ours.
+MAX_PARAMETER = 16 * 1024
+
+
+def _text(value: str | None) -> str:
+    # As form_fields does: no parameter holds NUL, and PostgreSQL cannot store it.
+    return value if value and "\x00" not in value and len(value) <= MAX_PARAMETER else ""
 
 
 def _read(ctx: AppContext, params: dict[str, str]) -> LogoutRequest:
@@ -49,7 +56,7 @@ def _done(request: AnyRequest, logout: LogoutRequest) -> Redirect:
 
 @get(END_SESSION_PATH, include_in_schema=False)
 async def end_session(request: AnyRequest, ctx: AppContext) -> Template | Redirect:
-    params = {name: request.query_params.get(name) or "" for name in PARAMETERS}
+    params = {name: _text(request.query_params.get(name)) for name in PARAMETERS}
     user: User | None = await to_thread.run_sync(signed_in_user, request, ctx)
     try:
         logout = await to_thread.run_sync(_read, ctx, params)

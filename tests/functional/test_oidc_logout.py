@@ -151,3 +151,16 @@ def test_an_app_may_post_the_request(ctx, server, app, resident):
     answer = resident.http.get(posted.headers["location"])
     assert answer.headers["location"] == RETURN + "?state=p"
     assert not signed_in(resident)
+
+
+def test_malformed_parameters_are_no_500(ctx, server, app, resident):
+    for params in (
+        {"client_id": "a\x00b"},
+        {"id_token_hint": "x\x00y", "post_logout_redirect_uri": RETURN},
+        {"client_id": app.client_id, "post_logout_redirect_uri": "\x00"},
+        {"id_token_hint": "e" * 20000},
+        {"client_id": "c" * 5000},
+    ):
+        answer = logout(resident, **params)
+        assert answer.status_code in (200, 400), params
+    assert signed_in(resident)

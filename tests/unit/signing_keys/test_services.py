@@ -331,3 +331,13 @@ def test_a_key_sealed_under_the_previous_secret_key_still_signs(ctx, settings):
             assert header_of(sign_jwt(session, claims(settings)))["kid"] == kid
     finally:
         elsewhere.dispose()
+
+
+def test_published_jwks_only_reads(ctx):
+    with ctx.db.read() as session:
+        assert services.published_jwks(session) is None  # no keys yet: nothing made
+    with ctx.db.transaction() as session:
+        assert session.scalars(select(SigningKey)).all() == []
+        made = jwks(session)
+    with ctx.db.read() as session:
+        assert services.published_jwks(session) == made
