@@ -164,6 +164,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         warmup=False,
     ),
     Scenario(
+        "code-exchange-openid",
+        "code-exchange with scope openid: the exchange also signs an ID token (RS256)",
+        lambda f: _token_exchange(f, "authorization_code", "code", f.openid_codes),
+        count_statuses=True,
+        warmup=False,
+    ),
+    Scenario(
         "refresh",
         "POST /oauth/token, grant_type=refresh_token: a fresh grant's refresh token each time",
         lambda f: _token_exchange(f, "refresh_token", "refresh_token", f.refresh_tokens),

@@ -77,6 +77,8 @@ class Fixtures:
     # The confidential app the access token, the codes and the refresh tokens belong to.
     bearer_client: tuple[str, str] = ("", "")
     codes: tuple[str, ...] = ()  # unused authorization codes, one per request
+    # The same with scope openid: each exchange signs an ID token too.
+    openid_codes: tuple[str, ...] = ()
     refresh_tokens: tuple[str, ...] = ()  # live refresh tokens of distinct grants
     issue_id: int = 0
     search: str = "Streetlight"
@@ -150,7 +152,7 @@ def create_bearer_app(session: Any, email: str) -> BearerApp:
         redirect_uris=[REDIRECT_URI],
         is_public=False,
         grant_types="authorization_code refresh_token",
-        scopes="public write",
+        scopes="public write openid",
         status="approved",
     )
     session.add(client)
@@ -194,19 +196,23 @@ def issue_tokens(session: Any, app: BearerApp, refreshes: int) -> tuple[str, lis
     return token, refresh_tokens
 
 
-def mint_codes(session: Any, app: BearerApp, count: int) -> list[str]:
+def mint_codes(session: Any, app: BearerApp, count: int, *, openid: bool = False) -> list[str]:
     """Unused authorization codes for the app's redirect URI, as the
-    authorization endpoint stores them (digests only)."""
+    authorization endpoint stores them (digests only); with ``openid``, as
+    an OpenID Connect request leaves them (a nonce, when and how the
+    resident signed in), so that each exchange also signs an ID token."""
     codes = [secrets.keys_of(session).mint(secrets.Kind.CODE) for _ in range(count)]
-    expires = utcnow() + LIFETIME
+    now = utcnow()
+    sign_in = {"nonce": "bench-nonce", "auth_time": now, "amr": "pwd"} if openid else {}
     rows = [
         {
             "code_digest": secrets.digest(code),
             "client_pk": app.client_pk,
             "user_id": app.user_id,
             "redirect_uri": REDIRECT_URI,
-            "scope": "public",
-            "expires_at": expires,
+            "scope": "openid public" if openid else "public",
+            "expires_at": now + LIFETIME,
+            **sign_in,
         }
         for code in codes
     ]
@@ -303,6 +309,7 @@ def seed(env: dict[str, str], cwd: Path, issues: int, spendable: int) -> Fixture
             bearer_app = create_bearer_app(session, DEMO_EMAIL)
             token, refresh_tokens = issue_tokens(session, bearer_app, spendable)
             codes = mint_codes(session, bearer_app, spendable)
+            openid_codes = mint_codes(session, bearer_app, spendable, openid=True)
         rows = issue_rows(issues, reporter_id)
         insert_issues(db, rows)
         with db.read() as session:
@@ -322,6 +329,7 @@ def seed(env: dict[str, str], cwd: Path, issues: int, spendable: int) -> Fixture
         bbox=bbox(),
         bearer_client=(bearer_app.client_id, bearer_app.client_secret),
         codes=tuple(codes),
+        openid_codes=tuple(openid_codes),
         refresh_tokens=tuple(refresh_tokens),
         issue_id=middle + issues // 2,
     )

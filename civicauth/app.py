@@ -36,10 +36,12 @@ from civicauth.mail import seal
 from civicauth.mail.sender import MailSender
 from civicauth.metrics import observe_pool
 from civicauth.metrics_http import metrics_route
+from civicauth.oauth2.discovery import discovery_router
 from civicauth.oauth2.provider import Provider
 from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
 from civicauth.oauth2.routes import http_error as oauth2_http_error
 from civicauth.settings import Settings
+from civicauth.signing_keys import keyring
 from civicauth.telemetry import Telemetry
 from civicauth.tokens import secrets
 from civicauth.usage.flush import UsageFlusher
@@ -48,6 +50,7 @@ from civicauth.web.authorize import authorize_router
 from civicauth.web.errors import error_page
 from civicauth.web.routes import WebConfig, web_routes
 from civicauth.web.token_info import token_info_router
+from civicauth.web.userinfo import userinfo_router
 
 log = logging.getLogger("civicauth")
 
@@ -55,11 +58,16 @@ log = logging.getLogger("civicauth")
 def build_context(settings: Settings) -> AppContext:
     # Its sessions carry the mail seal (whatever they queue is sealed at rest)
     # and the token keys (what they mint carries a mac; what they look up is
-    # refused unread when its mac is wrong).
+    # refused unread when its mac is wrong), and the signing keyring (the ID
+    # token keys' seal and this process's cache of their rows).
     tokens = secrets.TokenKeys.from_settings(settings)
     db = Database(
         settings.database_url,
-        info={**seal.session_info(settings), **secrets.session_info(tokens)},
+        info={
+            **seal.session_info(settings),
+            **secrets.session_info(tokens),
+            **keyring.session_info(settings),
+        },
     )
     passwords = Passwords(
         settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism
@@ -115,7 +123,15 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
 
 
 # Clients, not browsers, call these: they get JSON errors.
-JSON_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/oauth/introspect", "/.well-known/")
+JSON_PREFIXES = (
+    "/api/",
+    "/oauth/token",
+    "/oauth/revoke",
+    "/oauth/introspect",
+    "/oauth/userinfo",
+    "/oauth/discovery/",
+    "/.well-known/",
+)
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -194,8 +210,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             api_info,
             api_router(ctx),
             oauth2_router(oauth2),
+            discovery_router(oauth2),
             authorize_router(oauth2),
             token_info_router(),
+            userinfo_router(),
             healthz,
             metrics_route(settings),
             openapi_json,

@@ -1,4 +1,4 @@
-"""The ``civicauth`` command: serve, db upgrade, users, apps, tokens purge.
+"""The ``civicauth`` command: serve, db upgrade, users, apps, tokens purge, keys.
 
 Every command exits 0 on success and, on bad input, prints one clear line on
 stderr and exits non-zero.
@@ -21,6 +21,7 @@ from civicauth.mail import commands as mail_commands
 from civicauth.metrics_files import MULTIPROC_ENV, fresh_metrics_dir, remove_metrics_dir
 from civicauth.oauth2 import commands as oauth2_commands
 from civicauth.settings import Settings, load_settings
+from civicauth.signing_keys import commands as key_commands
 
 if TYPE_CHECKING:
     from civicauth.context import AppContext
@@ -291,6 +292,7 @@ COMMAND_HOOKS: list[Callable[[Any], None]] = [
     oauth2_commands.register,
     mail_commands.register,
     session_commands.register,
+    key_commands.register,
 ]
 
 

@@ -8,6 +8,7 @@ from civicauth.clients.models import Client
 from civicauth.db.base import Base
 from civicauth.issues.models import Comment, Follow, Issue, Vote
 from civicauth.mail.models import MailMessage
+from civicauth.signing_keys.models import SigningKey
 from civicauth.tokens.models import (
     Authorization,
     AuthorizationCode,
@@ -32,6 +33,7 @@ __all__ = [
     "OAuthToken",
     "PersonalAccessToken",
     "RecoveryCode",
+    "SigningKey",
     "TotpFactor",
     "User",
     "Vote",

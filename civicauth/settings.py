@@ -23,6 +23,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from civicauth.errors import CivicAuthError
 
+# Beyond the JWKS max-age, a new signing key waits this long before it signs:
+# the workers' cache of key rows (a few seconds) and clock skew between hosts.
+PUBLISH_MARGIN = 30
+
 SmtpUrl = Annotated[AnyUrl, UrlConstraints(allowed_schemes=["smtp", "smtps"], host_required=True)]
 
 
@@ -133,6 +137,14 @@ class Settings(BaseSettings):
     # older than usage_keep_days (at least the usage page's 30).
     usage_flush_seconds: float = Field(5.0, gt=0)
     usage_keep_days: int = Field(90, ge=30)
+    # OpenID Connect signing keys (civicauth/signing_keys): an ID token's
+    # lifetime, which is also how long a replaced key stays in the JWKS after
+    # it last signed; how long a JWKS answer may be cached; and how long a new
+    # key is published before it signs, which must outlast any cached JWKS
+    # that lacks it (validated below).
+    id_token_ttl: int = Field(3600, gt=0)
+    jwks_max_age: int = Field(600, ge=0)
+    signing_key_publish_delay: int = Field(900, gt=0)
 
     @field_validator(
         "failed_auth_limit_account_address",
@@ -158,6 +170,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"must be at least CIVICAUTH_REFRESH_TOKEN_IDLE_TTL ({idle} s): "
                 "an idle lifetime longer than the absolute one would never apply"
+            )
+        return value
+
+    @field_validator("signing_key_publish_delay")
+    @classmethod
+    def _publish_outlasts_cache(cls, value: int, info: ValidationInfo) -> int:
+        max_age = info.data.get("jwks_max_age")
+        if max_age is not None and value < max_age + PUBLISH_MARGIN:
+            raise ValueError(
+                f"must be at least CIVICAUTH_JWKS_MAX_AGE + {PUBLISH_MARGIN} s "
+                f"({max_age + PUBLISH_MARGIN} s): a relying party that cached the JWKS "
+                "just before a rotation must see the new key before it signs"
             )
         return value
 

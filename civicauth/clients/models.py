@@ -35,6 +35,11 @@ class Client(Base):
     admin_contact_email: Mapped[str] = mapped_column(String(254))
     admin_contact_phone: Mapped[str] = mapped_column(String(40))
     redirect_uris: Mapped[list[str]] = mapped_column(JSON)
+    # OpenID Connect RP-Initiated Logout 1.0 §3.1: where the app may send a
+    # resident after signing out, matched exactly like redirect URIs.
+    post_logout_redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # OpenID Connect Registration 1.0 §2: RS256 (the default) or ES256.
+    id_token_signed_response_alg: Mapped[str] = mapped_column(String(8), default="RS256")
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
     grant_types: Mapped[str] = mapped_column(String(200))  # space-separated
     scopes: Mapped[str] = mapped_column(String(200), default="public write")

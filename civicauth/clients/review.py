@@ -2,9 +2,10 @@
 
 Residents authorize an app for what an operator approved: its name and
 organization (shown on the consent page), where codes and tokens go (its
-redirect URIs) and what it may ask for (grant types, scopes). An edit of
-those fields on an app that was approved is kept as ``Client.pending_change``
-and does not take effect, so the approved version stays live, until
+redirect URIs), where it may send a resident after signing out (its
+post-logout redirect URIs) and what it may ask for (grant types, scopes).
+An edit of those fields on an app that was approved is kept as
+``Client.pending_change`` and does not take effect, so the approved version stays live, until
 ``approve_change``; ``reject_change`` drops it. Everything else (the
 contacts) applies at once, as does any edit of an app that was never
 approved. Services never commit: the request edge owns the transaction.
@@ -23,7 +24,17 @@ from civicauth.db import utcnow
 from civicauth.errors import NotFound
 
 # In the order the portal shows them.
-REVIEWED_FIELDS = ("name", "organization", "redirect_uris", "grant_types", "scopes")
+# Post-logout redirect URIs are reviewed like redirect URIs: both send the
+# resident's browser, from our pages, to a place the app chose. The ID token
+# algorithm is not: either of our keys signs as well, and nothing else changes.
+REVIEWED_FIELDS = (
+    "name",
+    "organization",
+    "redirect_uris",
+    "post_logout_redirect_uris",
+    "grant_types",
+    "scopes",
+)
 # Stored as space-separated sets: another order is the same value.
 _WORD_SETS = ("grant_types", "scopes")
 

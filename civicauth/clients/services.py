@@ -24,6 +24,9 @@ from civicauth.errors import NotFound, ValidationFailed
 from civicauth.tokens import secrets
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "implicit", "client_credentials")
+# OpenID Connect Registration 1.0 §2 ``id_token_signed_response_alg``: the
+# algorithms of our signing keys (civicauth/signing_keys), RS256 the default.
+ID_TOKEN_ALGORITHMS = ("RS256", "ES256")
 DEFAULT_GRANT_TYPES = ("authorization_code", "refresh_token")
 MAX_REDIRECT_URIS = 10
 MAX_URI_LENGTH = 2000
@@ -58,6 +61,9 @@ class Registration:
     is_public: bool = False
     grant_types: list[str] = field(default_factory=lambda: list(DEFAULT_GRANT_TYPES))
     scopes: str = "public write"
+    # OpenID Connect RP-Initiated Logout 1.0 §3.1; none is fine.
+    post_logout_redirect_uris: list[str] = field(default_factory=list)
+    id_token_signed_response_alg: str = ID_TOKEN_ALGORITHMS[0]
 
 
 def _text_errors(value: str, maximum: int) -> list[str]:
@@ -118,6 +124,20 @@ def _uris_errors(uris: list[str]) -> list[str]:
     return [f"{uri} {message}" for uri in uris for message in redirect_uri_errors(uri)]
 
 
+def _logout_uris_errors(uris: list[str]) -> list[str]:
+    """RP-Initiated Logout 1.0 §3.1: registered like redirect URIs (and
+    matched as exactly); an app may register none."""
+    if len(uris) > MAX_REDIRECT_URIS:
+        return [f"are too many (maximum is {MAX_REDIRECT_URIS})"]
+    return [f"{uri} {message}" for uri in uris for message in redirect_uri_errors(uri)]
+
+
+def _alg_errors(alg: str) -> list[str]:
+    if alg in ID_TOKEN_ALGORITHMS:
+        return []
+    return [f"must be one of {', '.join(ID_TOKEN_ALGORITHMS)}"]
+
+
 def _grant_errors(grant_types: list[str], is_public: bool) -> list[str]:
     unknown = [g for g in grant_types if g not in GRANT_TYPES]
     if not grant_types:
@@ -153,6 +173,8 @@ def registration_errors(reg: Registration) -> dict[str, list[str]]:
         "redirect_uris": _uris_errors(reg.redirect_uris),
         "grant_types": _grant_errors(reg.grant_types, reg.is_public),
         "scopes": _scope_errors(reg.scopes),
+        "post_logout_redirect_uris": _logout_uris_errors(reg.post_logout_redirect_uris),
+        "id_token_signed_response_alg": _alg_errors(reg.id_token_signed_response_alg),
     }
     return {name: messages for name, messages in checks.items() if messages}
 
@@ -168,6 +190,8 @@ def normalised_fields(reg: Registration) -> dict[str, Any]:
         "redirect_uris": list(dict.fromkeys(reg.redirect_uris)),
         "grant_types": " ".join(dict.fromkeys(reg.grant_types)),
         "scopes": " ".join(scope_list(reg.scopes)),
+        "post_logout_redirect_uris": list(dict.fromkeys(reg.post_logout_redirect_uris)),
+        "id_token_signed_response_alg": reg.id_token_signed_response_alg,
     }
 
 
@@ -266,6 +290,12 @@ def redirect_uri_matches(registered: list[str], requested: str) -> bool:
         return True
     key = _loopback_key(requested)
     return key is not None and any(_loopback_key(uri) == key for uri in registered)
+
+
+def post_logout_uri_matches(client: Client, requested: str) -> bool:
+    """RP-Initiated Logout 1.0 §3: the URI must exactly match one the app
+    registered (no loopback port leeway: nothing is handed over there)."""
+    return requested in client.post_logout_redirect_uris
 
 
 def is_pending(client: Client) -> bool:

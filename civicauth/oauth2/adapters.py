@@ -14,16 +14,31 @@ from civicauth.tokens import oauth_tokens
 from civicauth.tokens.models import AuthorizationCode, OAuthToken
 from civicauth.tokens.oauth_tokens import RefreshLifetimes
 
-# RFC 6749 §3.1.1 response_type -> the grant type an app must be registered for.
-RESPONSE_TYPE_GRANTS = {"code": "authorization_code", "token": "implicit"}
+# RFC 6749 §3.1.1 response_type -> the grant type an app must be registered
+# for. OpenID Connect's implicit responses (OIDC Core §3.2) put tokens in the
+# fragment as "token" does, so they need "implicit" too; its hybrid "code
+# id_token" (§3.3) gives the fragment an ID token but no access token, which
+# comes from the code: "authorization_code" is what it needs.
+RESPONSE_TYPE_GRANTS = {
+    "code": "authorization_code",
+    "token": "implicit",
+    "id_token": "implicit",
+    "id_token token": "implicit",
+    "code id_token": "authorization_code",
+}
+DEFAULT_ID_TOKEN_ALG = "RS256"
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 
 
 @dataclass(frozen=True)
 class ResourceOwner:
-    """The user a grant acts for (Authlib passes it around as ``user``)."""
+    """The user a grant acts for (Authlib passes it around as ``user``), and
+    when and how they signed in (OIDC Core §2 ``auth_time``, ``amr``; known
+    at the authorization endpoint, from the code at the token endpoint)."""
 
     id: int
+    auth_time: int | None = None
+    amr: tuple[str, ...] = ()
 
 
 class ClientAdapter:
@@ -81,6 +96,11 @@ class ClientAdapter:
     def check_grant_type(self, grant_type: str) -> bool:
         return grant_type in self.grant_types
 
+    @property
+    def id_token_signed_response_alg(self) -> str:
+        """OpenID Connect Registration §2: the app's choice, RS256 by default."""
+        return self.row.id_token_signed_response_alg or DEFAULT_ID_TOKEN_ALG
+
 
 class CodeAdapter:
     def __init__(self, row: AuthorizationCode) -> None:
@@ -93,6 +113,20 @@ class CodeAdapter:
 
     def get_scope(self) -> str:
         return self.row.scope
+
+    # OpenID Connect (authlib.oidc.core.AuthorizationCodeMixin's names).
+
+    def get_nonce(self) -> str | None:
+        return self.row.nonce
+
+    def get_auth_time(self) -> int | None:
+        return int(self.row.auth_time.timestamp()) if self.row.auth_time else None
+
+    def get_acr(self) -> str | None:
+        return None
+
+    def get_amr(self) -> list[str] | None:
+        return self.row.amr.split() if self.row.amr else None
 
 
 class TokenAdapter:

@@ -64,6 +64,8 @@ def _registration(args: argparse.Namespace) -> Registration:
         is_public=args.public,
         grant_types=_grant_types(args.grant_types),
         scopes=args.scopes,
+        post_logout_redirect_uris=args.post_logout_redirect_uri or [],
+        id_token_signed_response_alg=args.id_token_alg,
     )
 
 
@@ -114,6 +116,8 @@ def cmd_apps_show(args: argparse.Namespace) -> int:
         print(f"{client.name} ({client.organization}), client_id {client.client_id}")
         print(f"status: {client.status}, {kind}")
         print(f"redirect_uris: {' '.join(client.redirect_uris)}")
+        print(f"post_logout_redirect_uris: {' '.join(client.post_logout_redirect_uris)}")
+        print(f"id_token_signed_response_alg: {client.id_token_signed_response_alg}")
         print(f"grant_types: {client.grant_types}")
         print(f"scopes: {client.scopes}")
         _print_contacts(client)
@@ -172,6 +176,17 @@ def _add_apps_create(apps: Any) -> None:
         create.add_argument(f"--{who}-contact-phone", required=True)
     create.add_argument(
         "--redirect-uri", action="append", required=True, help="callback URI; repeat for more"
+    )
+    create.add_argument(
+        "--post-logout-redirect-uri",
+        action="append",
+        help="where the app may send a resident after signing out (OpenID Connect); repeatable",
+    )
+    create.add_argument(
+        "--id-token-alg",
+        choices=clients.ID_TOKEN_ALGORITHMS,
+        default=clients.ID_TOKEN_ALGORITHMS[0],
+        help="how its ID tokens are signed",
     )
     create.add_argument("--public", action="store_true", help="a client that holds no secret")
     create.add_argument(
@@ -239,6 +254,8 @@ def _demo_registration(redirect_uri: str) -> Registration:
         admin_contact_phone="+1 203 555 0101",
         redirect_uris=[redirect_uri],
         grant_types=["authorization_code", "refresh_token", "implicit", "client_credentials"],
+        # OpenID Connect too, so a relying party can sign in with the demo app.
+        scopes="openid profile email public write",
     )
 
 

@@ -4,6 +4,7 @@ with our storage (RFC 6749 §4.1, §4.2, §4.4, §6)."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from authlib.oauth2.rfc6749 import (
@@ -15,6 +16,7 @@ from authlib.oauth2.rfc6749 import (
 )
 
 from civicauth.accounts.operators import is_locked
+from civicauth.clients.scopes import scope_list
 from civicauth.logs import note_user
 from civicauth.metrics import REFRESH_REUSE
 from civicauth.oauth2.adapters import ClientAdapter, CodeAdapter, ResourceOwner, TokenAdapter
@@ -54,8 +56,20 @@ def refuse_expired(row: OAuthToken, lifetimes: oauth_tokens.RefreshLifetimes) ->
         raise InvalidGrantError(why.describe(lifetimes))
 
 
-class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = SECRET_OR_PUBLIC
+def sign_in_facts(request: Any) -> codes.SignInFacts | None:
+    """For an OpenID Connect request, what the ID token of its code will say
+    of the sign-in (OIDC Core §3.1.3.6); None for a plain OAuth request."""
+    if "openid" not in scope_list(request.scope):
+        return None
+    owner: ResourceOwner = request.user
+    when = datetime.fromtimestamp(owner.auth_time, UTC) if owner.auth_time else None
+    return codes.SignInFacts(request.payload.data.get("nonce"), when, owner.amr)
+
+
+class CodeIssuing:
+    """Minting and storing codes: the code grant's, and the hybrid grant's
+    (openid.py), which issues a code at the authorization endpoint too."""
+
     server: RequestStore
 
     def generate_authorization_code(self) -> str:
@@ -73,7 +87,13 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             ttl=self.server.config.auth_code_ttl,
             code_challenge=data.get("code_challenge"),
             code_challenge_method=data.get("code_challenge_method"),
+            openid=sign_in_facts(request),
         )
+
+
+class AuthorizationCodeGrant(CodeIssuing, grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = SECRET_OR_PUBLIC
+    server: RequestStore
 
     def query_authorization_code(self, code: str, client: ClientAdapter) -> CodeAdapter | None:
         session = self.server.session
@@ -102,7 +122,11 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         stored (as used) so that a replay is recognised until it expires."""
 
     def authenticate_user(self, authorization_code: CodeAdapter) -> ResourceOwner:
-        return ResourceOwner(authorization_code.row.user_id)
+        return ResourceOwner(
+            authorization_code.row.user_id,
+            authorization_code.get_auth_time(),
+            tuple(authorization_code.get_amr() or ()),
+        )
 
 
 class ImplicitGrant(grants.ImplicitGrant):

@@ -19,9 +19,17 @@ from civicauth.clients.models import SUSPENDED
 from civicauth.clients.scopes import describe
 from civicauth.db import Database
 from civicauth.logs import note_client
+from civicauth.oauth2 import prompts
 from civicauth.oauth2.adapters import ResourceOwner
 from civicauth.oauth2.inputs import MalformedRequest, OAuthInput, check_parameters
-from civicauth.oauth2.outcomes import SIGN_IN_NEEDED, AuthorizeOutcome, Consent, ErrorPage
+from civicauth.oauth2.outcomes import (
+    SIGN_IN_NEEDED,
+    AuthorizeOutcome,
+    Consent,
+    ErrorPage,
+    SignedIn,
+    SignInNeeded,
+)
 from civicauth.oauth2.request_store import ServerConfig
 from civicauth.oauth2.responses import OAuthResponse, json_error, with_issuer
 from civicauth.oauth2.server import CivicAuthorizationServer
@@ -104,40 +112,48 @@ class Provider:
 
     # -- authorization endpoint (RFC 6749 §3.1) -------------------------------
 
-    def authorization_request(self, inp: OAuthInput, user_id: int | None) -> AuthorizeOutcome:
+    def authorization_request(self, inp: OAuthInput, who: SignedIn | None) -> AuthorizeOutcome:
         """Validate an authorization request; with a user, either answer at
         once (consent given before) or say what to ask."""
-        return self._authorize(inp, user_id, self._answer_or_ask)
+        return self._authorize(inp, who, self._answer_or_ask)
 
-    def decide(self, inp: OAuthInput, user_id: int, approve: bool) -> AuthorizeOutcome:
+    def decide(self, inp: OAuthInput, who: SignedIn, approve: bool) -> AuthorizeOutcome:
         """The user's Approve or Deny on the consent page."""
         then = partial(self._record_decision, approve=approve, address=inp.address)
-        return self._authorize(inp, user_id, then)
+        return self._authorize(inp, who, then)
 
-    def _authorize(self, inp: OAuthInput, user_id: int | None, then: Then) -> AuthorizeOutcome:
+    def _authorize(self, inp: OAuthInput, who: SignedIn | None, then: Then) -> AuthorizeOutcome:
         """Validate the request in one transaction; ``then`` acts on a valid one."""
         refusal: AuthorizeOutcome = ErrorPage(400, "invalid_request", UNREADABLE)
-        return refusing_unreadable(lambda: self._validate_then(inp, user_id, then), refusal)
+        return refusing_unreadable(lambda: self._validate_then(inp, who, then), refusal)
 
-    def _validate_then(self, inp: OAuthInput, user_id: int | None, then: Then) -> AuthorizeOutcome:
+    def _validate_then(self, inp: OAuthInput, who: SignedIn | None, then: Then) -> AuthorizeOutcome:
         with self.db.transaction() as session:
             server = CivicAuthorizationServer(session, self.config)
-            checked = self._validated(server, inp, user_id)
+            checked = self._validated(server, inp, who)
             if not isinstance(checked, tuple):
                 return checked
             grant, owner = checked
-            return then(session, server, grant, owner)
+            try:
+                return then(session, server, grant, owner)
+            except OAuth2Error as error:
+                return self._error(server, error)
 
     def _answer_or_ask(
         self, session: Session, server: CivicAuthorizationServer, grant: Any, owner: ResourceOwner
     ) -> AuthorizeOutcome:
+        asked = prompts.interaction_of(grant)
+        if prompts.must_sign_in_again(server, grant, asked, owner):
+            return SignInNeeded(again=True, login_hint=asked.login_hint)
         client, scope = grant.request.client, grant.request.scope
         # RFC 8252 §8.6: nothing proves a public client is the app it names
         # (any program on the device can start its flow with its own PKCE
         # challenge and listen on its loopback port), so it is asked each time.
-        remembered = not client.row.is_public
+        # OIDC Core §3.1.2.1: prompt=consent asks again, whatever was granted.
+        remembered = not client.row.is_public and "consent" not in asked.prompts
         if remembered and authorizations.has_consent(session, owner.id, client.pk, scope):
             return self._respond(server, grant, owner)
+        prompts.refuse_silent_consent(grant, asked)
         return Consent(
             client_name=client.row.name,
             organization=client.row.organization,
@@ -171,21 +187,25 @@ class Provider:
         return self._respond(server, grant, owner)
 
     def _validated(
-        self, server: CivicAuthorizationServer, inp: OAuthInput, user_id: int | None
+        self, server: CivicAuthorizationServer, inp: OAuthInput, who: SignedIn | None
     ) -> tuple[Any, ResourceOwner] | AuthorizeOutcome:
         try:
             check_parameters(list(inp.params))
         except MalformedRequest as exc:
             return ErrorPage(400, "invalid_request", str(exc))
+        user_id = who.user_id if who else None
         if refused := self._refused_client(server, inp, user_id):
             return refused
-        owner = ResourceOwner(user_id) if user_id is not None else None
+        owner = resource_owner(who)
         try:
             grant = server.get_consent_grant(inp, end_user=owner)
+            prompts.check_response_mode(grant)
+            if owner is None:
+                asked = prompts.interaction_of(grant)
+                prompts.refuse_silent_sign_in(grant, asked)
+                return SignInNeeded(login_hint=asked.login_hint)
         except OAuth2Error as error:
             return self._error(server, error)
-        if owner is None:
-            return SIGN_IN_NEEDED
         return grant, owner
 
     def _refused_client(
@@ -239,6 +259,13 @@ class Provider:
         if response.location:
             response.location = with_issuer(response.location, self.config.issuer)
         return response
+
+
+def resource_owner(who: SignedIn | None) -> ResourceOwner | None:
+    if who is None:
+        return None
+    when = int(who.auth_time.timestamp()) if who.auth_time else None
+    return ResourceOwner(who.user_id, when, who.amr)
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -13,10 +13,12 @@ from typing import Any
 from authlib.oauth2.rfc6749 import InvalidScopeError
 from sqlalchemy.orm import Session
 
+from civicauth.accounts import claims
 from civicauth.clients import services as clients
 from civicauth.clients.models import Client
 from civicauth.oauth2.adapters import ClientAdapter
 from civicauth.settings import Settings
+from civicauth.signing_keys.services import signing_key
 from civicauth.tokens import secrets
 from civicauth.tokens.oauth_tokens import RefreshLifetimes
 
@@ -30,6 +32,7 @@ class ServerConfig:
     refresh_lifetimes: RefreshLifetimes
     key: bytes  # derives the pair a refresh token rotates into
     token_params_in_query: str = "accept"  # or "refuse" (oauth2/query_params.py)
+    id_token_ttl: int = 3600  # seconds (OIDC Core §2 exp)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ServerConfig:
@@ -40,6 +43,7 @@ class ServerConfig:
             refresh_grace_seconds=settings.refresh_grace_seconds,
             refresh_lifetimes=RefreshLifetimes.from_settings(settings),
             token_params_in_query=settings.token_params_in_query,
+            id_token_ttl=settings.id_token_ttl,
             key=secrets.keyed_digest(
                 settings.resolved_secret_key().encode(), "refresh-rotation"
             ).encode(),
@@ -56,6 +60,7 @@ class RequestStore:
         # Users whose tokens this request revoked: their cached credentials
         # are dropped once the transaction commits.
         self.revoked_users: set[int] = set()
+        self._signing_keys: dict[str, Any] = {}
 
     def query_client(self, client_id: str | None) -> ClientAdapter | None:
         if not client_id:
@@ -72,6 +77,19 @@ class RequestStore:
     def note_revoked(self, user_id: int | None) -> None:
         if user_id is not None:
             self.revoked_users.add(user_id)
+
+    # -- OpenID Connect -------------------------------------------------------
+
+    def id_token_key(self, alg: str) -> Any:
+        """The key that signs ID tokens with ``alg`` now (a joserfc key with
+        its ``kid``), read once per request."""
+        if alg not in self._signing_keys:
+            self._signing_keys[alg] = signing_key(self.session, alg)
+        return self._signing_keys[alg]
+
+    def user_claims(self, user_id: int, scope: str) -> dict[str, Any]:
+        """``sub`` and the claims ``scope`` grants (OIDC Core §5.4)."""
+        return claims.user_claims(self.session, user_id, set(scope.split()), self.config.issuer)
 
     # -- token pairs ---------------------------------------------------------
 

@@ -24,6 +24,7 @@ from civicauth.oauth2.grants import (
     RefreshTokenGrant,
 )
 from civicauth.oauth2.inputs import OAuthInput
+from civicauth.oauth2.openid import OpenIDCode, OpenIDHybridGrant, OpenIDImplicitGrant
 from civicauth.oauth2.pkce import S256CodeChallenge
 from civicauth.oauth2.request_store import RequestStore, ServerConfig
 from civicauth.oauth2.requests import CivicOAuth2Request
@@ -41,8 +42,12 @@ class CivicAuthorizationServer(RequestStore, AuthorizationServer):
         self.register_client_auth_method(
             "client_secret_basic", client_auth.authenticate_client_secret_basic
         )
-        self.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(required=True)])
+        self.register_grant(
+            AuthorizationCodeGrant, [S256CodeChallenge(required=True), OpenIDCode(self)]
+        )
         self.register_grant(ImplicitGrant)
+        self.register_grant(OpenIDImplicitGrant)
+        self.register_grant(OpenIDHybridGrant, [S256CodeChallenge(required=True)])
         self.register_grant(RefreshTokenGrant)
         self.register_grant(ClientCredentialsGrant)
         self.register_endpoint(RevocationEndpoint)

@@ -3,6 +3,7 @@ one client and redirect URI, stored only as digests."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, select, update
@@ -12,6 +13,17 @@ from sqlalchemy.orm.attributes import set_committed_value
 from civicauth.db import utcnow
 from civicauth.tokens import secrets
 from civicauth.tokens.models import AuthorizationCode
+
+
+@dataclass(frozen=True)
+class SignInFacts:
+    """What an ID token says of the sign-in behind a code: the client's
+    nonce, when the resident signed in, and how (RFC 8176 ``amr`` values)."""
+
+    nonce: str | None
+    auth_time: datetime | None
+    amr: tuple[str, ...] = ()
+
 
 # Built once (a statement with a bound parameter): building the query costs
 # more than running it, on every code exchange.
@@ -36,11 +48,14 @@ def store_code(
     ttl: int,
     code_challenge: str | None = None,
     code_challenge_method: str | None = None,
+    openid: SignInFacts | None = None,
 ) -> AuthorizationCode:
     """Store a code minted by ``TokenKeys.mint(Kind.CODE)``, as its digest only.
 
     ``redirect_uri`` is the one the authorization request named, which the
     token request must repeat (RFC 6749 §4.1.3), or '' when it named none.
+    ``openid`` is what an OpenID Connect request's ID token will say of
+    the sign-in (OIDC Core §3.1.3.6).
     """
     now = utcnow()
     row = AuthorizationCode(
@@ -51,6 +66,9 @@ def store_code(
         scope=scope,
         code_challenge=code_challenge,
         code_challenge_method=code_challenge_method,
+        nonce=openid.nonce if openid else None,
+        auth_time=openid.auth_time if openid else None,
+        amr=" ".join(openid.amr) if openid and openid.amr else None,
         created_at=now,
         expires_at=now + timedelta(seconds=ttl),
     )

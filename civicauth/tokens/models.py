@@ -35,6 +35,12 @@ class AuthorizationCode(Base):
     scope: Mapped[str] = mapped_column(String(200))
     code_challenge: Mapped[str | None] = mapped_column(String(128))
     code_challenge_method: Mapped[str | None] = mapped_column(String(10))
+    # OpenID Connect (OIDC Core §3.1.3.6): carried to the ID token the code
+    # is exchanged for. The client's nonce; when and how the resident signed
+    # in (amr: RFC 8176 values, space-separated).
+    nonce: Mapped[str | None] = mapped_column(String(2000))
+    auth_time: Mapped[datetime | None]
+    amr: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

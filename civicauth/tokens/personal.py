@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from civicauth.accounts.models import User
-from civicauth.clients.scopes import SCOPES
+from civicauth.clients.scopes import API_SCOPES
 from civicauth.db import utcnow
 from civicauth.errors import NotFound, ValidationFailed
 from civicauth.mail import enqueue
@@ -50,7 +50,7 @@ def _name_errors(name: str) -> list[str]:
 def _scope_errors(scopes: list[str]) -> list[str]:
     if not scopes:
         return ["must include at least one scope"]
-    if unknown := [s for s in scopes if s not in SCOPES]:
+    if unknown := [s for s in scopes if s not in API_SCOPES]:
         return [f"include unknown scopes: {', '.join(unknown)}"]
     return []
 
@@ -88,8 +88,8 @@ def create_personal_token(
         name=name.strip(),
         token_digest=secrets.digest(secret),
         display_prefix=secrets.display_prefix(secret),
-        # Stored in the order of SCOPES so lists read the same everywhere.
-        scope=" ".join(s for s in SCOPES if s in scopes),
+        # Stored in the order of API_SCOPES so lists read the same everywhere.
+        scope=" ".join(s for s in API_SCOPES if s in scopes),
         created_at=now,
         expires_at=now + timedelta(days=days) if days is not None else None,
     )

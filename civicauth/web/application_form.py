@@ -13,12 +13,18 @@ from civicauth.clients.scopes import SCOPES, scope_list
 from civicauth.clients.services import (
     DEFAULT_GRANT_TYPES,
     GRANT_TYPES,
+    ID_TOKEN_ALGORITHMS,
     TEXT_FIELDS,
     Registration,
 )
 from civicauth.web.forms import form_choices, form_fields
 
 CLIENT_TYPES = ("confidential", "public")
+ALG_DEFAULT = ID_TOKEN_ALGORITHMS[0]
+ALG_CHOICES = [
+    ("RS256", "RS256 (RSA; the default, which every OpenID Connect library supports)"),
+    ("ES256", "ES256 (elliptic curve P-256; smaller tokens)"),
+]
 # What each grant type means for the developer choosing it. Implicit is
 # weaker (RFC 9700 §2.1.2): the token travels in the URL fragment, where
 # history, logs and other scripts on the page can read it, and it cannot be
@@ -47,7 +53,14 @@ def _lines(text: str) -> list[str]:
 
 
 async def read_application_form(request: Request[Any, Any, Any]) -> ApplicationForm:
-    fields = await form_fields(request, *TEXT_FIELDS, "redirect_uris", "client_type")
+    fields = await form_fields(
+        request,
+        *TEXT_FIELDS,
+        "redirect_uris",
+        "post_logout_redirect_uris",
+        "id_token_signed_response_alg",
+        "client_type",
+    )
     grant_types = await form_choices(request, "grant_types")
     scopes = await form_choices(request, "scopes")
     registration = Registration(
@@ -56,6 +69,9 @@ async def read_application_form(request: Request[Any, Any, Any]) -> ApplicationF
         is_public=fields["client_type"] == "public",
         grant_types=grant_types,
         scopes=" ".join(scopes),
+        post_logout_redirect_uris=_lines(fields["post_logout_redirect_uris"]),
+        # A form without the field (an older page) keeps the default.
+        id_token_signed_response_alg=fields["id_token_signed_response_alg"] or ALG_DEFAULT,
     )
     values = {**fields, "grant_types": grant_types, "scopes": scopes}
     form = ApplicationForm(registration, values)
@@ -67,6 +83,7 @@ async def read_application_form(request: Request[Any, Any, Any]) -> ApplicationF
 def blank_values() -> dict[str, Any]:
     return {
         "client_type": "confidential",
+        "id_token_signed_response_alg": ALG_DEFAULT,
         "grant_types": list(DEFAULT_GRANT_TYPES),
         "scopes": list(SCOPES),
     }
@@ -82,6 +99,8 @@ def values_of(client: Client) -> dict[str, Any]:
     return {
         **{name: proposed[name] for name in TEXT_FIELDS},
         "redirect_uris": "\n".join(proposed["redirect_uris"]),
+        "post_logout_redirect_uris": "\n".join(proposed["post_logout_redirect_uris"]),
+        "id_token_signed_response_alg": client.id_token_signed_response_alg,
         "client_type": "public" if client.is_public else "confidential",
         "grant_types": proposed["grant_types"].split(),
         "scopes": scope_list(proposed["scopes"]),
@@ -93,4 +112,5 @@ def choices() -> dict[str, Any]:
     return {
         "grant_choices": [(g, g, GRANT_HINTS[g]) for g in GRANT_TYPES],
         "scope_choices": [(name, name, sentence) for name, sentence in SCOPES.items()],
+        "alg_choices": ALG_CHOICES,
     }

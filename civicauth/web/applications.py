@@ -43,6 +43,7 @@ FIELD_LABELS = {
     "name": "Application name",
     "organization": "Organization",
     "redirect_uris": "Callback URLs",
+    "post_logout_redirect_uris": "Sign-out return URLs",
     "grant_types": "Grant types",
     "scopes": "Scopes",
 }

@@ -8,7 +8,7 @@ Approve or Deny. One form, two buttons; the page cannot be framed (render.py).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, urlencode
 
 from anyio import to_thread
 from litestar import Request, Response, Router, get, post
@@ -20,15 +20,17 @@ from civicauth.context import AppContext
 from civicauth.oauth2.inputs import MalformedRequest, OAuthInput, read_input
 from civicauth.oauth2.metadata import AUTHORIZE_PATH, DEMO_CALLBACK_PATH
 from civicauth.oauth2.outcomes import (
+    SIGN_IN_NEEDED,
     AuthorizeOutcome,
     Authorizer,
     Consent,
     ErrorPage,
+    SignedIn,
     SignInNeeded,
 )
 from civicauth.oauth2.responses import NO_STORE, OAuthResponse
 from civicauth.web.render import page
-from civicauth.web.session import signed_in_user
+from civicauth.web.session import sign_in_facts, signed_in_user
 
 AnyRequest = Request[Any, Any, Any]
 DECISIONS = {"approve": True, "deny": False}
@@ -45,16 +47,38 @@ def _error_page(problem: ErrorPage, user: User | None) -> Template:
     )
 
 
-def _sign_in(request: AnyRequest) -> Redirect:
-    back = AUTHORIZE_PATH + (f"?{request.url.query}" if request.url.query else "")
-    return Redirect(f"/login?next={quote(back, safe='')}", status_code=303)
+# Asked of the sign-in that the redirect to /login satisfies: the request it
+# comes back to must not ask again, or a fresh sign-in would loop (a
+# ``max_age=0`` is never met by the time the browser is back).
+_SATISFIED_BY_SIGN_IN = frozenset({"max_age", "id_token_hint"})
+
+
+def _back_after_sign_in(request: AnyRequest) -> str:
+    """This authorization request, minus what a sign-in satisfies: ``login``
+    from ``prompt``, ``max_age`` and ``id_token_hint`` (OIDC Core §3.1.2.1)."""
+    kept: list[tuple[str, str]] = []
+    for name, value in parse_qsl(request.url.query or "", keep_blank_values=True):
+        if name == "prompt":
+            value = " ".join(p for p in value.split() if p != "login")
+        if name not in _SATISFIED_BY_SIGN_IN and value:
+            kept.append((name, value))
+    return AUTHORIZE_PATH + (f"?{urlencode(kept)}" if kept else "")
+
+
+def _sign_in(request: AnyRequest, needed: SignInNeeded = SIGN_IN_NEEDED) -> Redirect:
+    query = [("next", _back_after_sign_in(request))]
+    if needed.login_hint:
+        query.append(("login_hint", needed.login_hint))
+    if needed.again:
+        query.append(("again", "1"))
+    return Redirect(f"/login?{urlencode(query)}", status_code=303)
 
 
 def _answer(
     request: AnyRequest, outcome: AuthorizeOutcome, user: User | None
 ) -> Response[Any] | Template:
     if isinstance(outcome, SignInNeeded):
-        return _sign_in(request)
+        return _sign_in(request, outcome)
     if isinstance(outcome, ErrorPage):
         return _error_page(outcome, user)
     if isinstance(outcome, OAuthResponse):
@@ -73,6 +97,11 @@ async def _read(request: AnyRequest, ctx: AppContext) -> tuple[OAuthInput | Erro
     except MalformedRequest as exc:
         inp = ErrorPage(400, "invalid_request", str(exc))
     return inp, await to_thread.run_sync(signed_in_user, request, ctx)
+
+
+def _signed_in(request: AnyRequest, user: User) -> SignedIn:
+    auth_time, amr = sign_in_facts(request)
+    return SignedIn(user.id, auth_time, amr)
 
 
 def _must_verify(ctx: AppContext, user: User) -> bool:
@@ -100,8 +129,8 @@ async def authorize_page(
         if isinstance(outcome, SignInNeeded):
             return _verify_first(request, user)
         return _answer(request, outcome, user)
-    user_id = user.id if user else None
-    outcome = await to_thread.run_sync(oauth2.authorization_request, inp, user_id)
+    who = _signed_in(request, user) if user else None
+    outcome = await to_thread.run_sync(oauth2.authorization_request, inp, who)
     return _answer(request, outcome, user)
 
 
@@ -119,7 +148,7 @@ async def authorize_decision(
     approve = DECISIONS.get(inp.get("decision") or "")
     if approve is None:
         return _error_page(ErrorPage(400, "invalid_request", "Choose Approve or Deny."), user)
-    outcome = await to_thread.run_sync(oauth2.decide, inp, user.id, approve)
+    outcome = await to_thread.run_sync(oauth2.decide, inp, _signed_in(request, user), approve)
     return _answer(request, outcome, user)
 
 

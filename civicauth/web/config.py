@@ -20,7 +20,14 @@ CSRF_COOKIE = "civicauth_csrf"
 CONSOLE_PATHS = "^/admin(/|$)"
 # Endpoints that clients call with their own credentials, not from our pages
 # (and the console, above).
-CSRF_EXEMPT = ["^/api/", "^/oauth/token", "^/oauth/revoke", "^/oauth/introspect", CONSOLE_PATHS]
+CSRF_EXEMPT = [
+    "^/api/",
+    "^/oauth/token",
+    "^/oauth/revoke",
+    "^/oauth/introspect",
+    "^/oauth/userinfo",
+    CONSOLE_PATHS,
+]
 
 
 def session_config(settings: Settings) -> DatabaseSessionConfig:
@@ -35,7 +42,7 @@ def session_config(settings: Settings) -> DatabaseSessionConfig:
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,
-        exclude=["^/api/", "^/static/", "^/healthz", "^/metrics"],
+        exclude=["^/api/", "^/static/", "^/healthz", "^/metrics", "^/oauth/userinfo"],
     )
 
 

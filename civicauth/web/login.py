@@ -30,12 +30,22 @@ AnyRequest = Request[Any, Any, Any]
 
 @get("/login", sync_to_thread=True, include_in_schema=False)
 def login_page(
-    request: AnyRequest, ctx: AppContext, next: str | None = None
+    request: AnyRequest,
+    ctx: AppContext,
+    next: str | None = None,
+    login_hint: str | None = None,
+    again: str | None = None,
 ) -> Template | Redirect:
+    """The sign-in form. ``again``: an app asked the signed-in resident to
+    sign in anew (OIDC Core §3.1.2.1 ``prompt=login``, ``max_age``), so the
+    form is shown anyway, with their email; ``login_hint`` (an app's guess
+    at the email) fills the field otherwise."""
     target = safe_next(next)
-    if signed_in_user(request, ctx) is not None:
+    user = signed_in_user(request, ctx)
+    if user is not None and again != "1":
         return Redirect(target)
-    return page("login.html", next=target, email="", error=None)
+    email = user.email if user is not None else (login_hint or "")[:254]
+    return page("login.html", next=target, email=email, error=None, again=user is not None)
 
 
 @dataclass(frozen=True)

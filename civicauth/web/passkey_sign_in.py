@@ -15,6 +15,7 @@ from anyio import to_thread
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
+from civicauth.accounts import amr
 from civicauth.accounts.audit import record_event
 from civicauth.accounts.factors import passkeys
 from civicauth.accounts.models import User
@@ -43,10 +44,11 @@ def _render(
 
 @get(HERE, sync_to_thread=True, include_in_schema=False)
 def passkey_sign_in_page(
-    request: AnyRequest, ctx: AppContext, next: str | None = None
+    request: AnyRequest, ctx: AppContext, next: str | None = None, again: str | None = None
 ) -> Template | Redirect:
     target = safe_next(next)
-    if signed_in_user(request, ctx) is not None:
+    # ``again``: an app asked for a fresh sign-in (as on /login).
+    if signed_in_user(request, ctx) is not None and again != "1":
         return Redirect(target)
     return _render(request, ctx, target)
 
@@ -102,7 +104,8 @@ async def passkey_sign_in(request: AnyRequest, ctx: AppContext) -> Template | Re
         )
     if user.locked_at is not None:
         return await again(LOCKED_MESSAGE, 403)
-    sign_in(request, user, password_entered=False)  # a passkey alone: no password
+    # A passkey alone: no password entered.
+    sign_in(request, user, password_entered=False, amr=amr.PASSKEY_ALONE)
     factor_entered(request)
     return Redirect(target, status_code=303)
 

@@ -18,6 +18,7 @@ from civicauth.web import (
     applications,
     authorized,
     email_pages,
+    end_session,
     factor_settings,
     issues,
     login,
@@ -53,6 +54,7 @@ def web_routes(
         "/",
         route_handlers=[
             *login.ROUTES,
+            *end_session.ROUTES,
             *security.ROUTES,
             *password_reset.ROUTES,
             *email_pages.ROUTES,

@@ -18,6 +18,7 @@ from anyio import to_thread
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
+from civicauth.accounts import amr
 from civicauth.accounts.audit import record_event
 from civicauth.accounts.factors import passkeys
 from civicauth.accounts.factors.services import Proof, factors_of, prove
@@ -110,16 +111,16 @@ def second_factor_page(request: AnyRequest, ctx: AppContext) -> Template | Redir
     return _render(request, ctx, pending.user)
 
 
-def _check(ctx: AppContext, user: User, proof: Proof, address: str) -> User | None:
-    """The user when ``proof`` passes (spent, and the sign-in recorded); None
-    once the failure is recorded."""
+def _check(ctx: AppContext, user: User, proof: Proof, address: str) -> tuple[User, str] | None:
+    """The user and the factor when ``proof`` passes (spent, and the sign-in
+    recorded); None once the failure is recorded."""
     with ctx.db.transaction() as session:
         factor = prove(session, totp_key(ctx), relying_party(ctx), user, proof)
         if factor is None:
             record_event(session, "second_factor_failed", user_id=user.id, address=address)
             return None
         record_event(session, "sign_in", user_id=user.id, address=address, detail=factor)
-        return user
+        return user, factor
 
 
 @post(HERE, include_in_schema=False)
@@ -143,7 +144,8 @@ async def second_factor(request: AnyRequest, ctx: AppContext) -> Template | Redi
         return retry_later(await again(message, 429), exc.retry_after)
     if passed is None:
         return await again("That code or key did not work. Try again.", 400)
-    sign_in(request, passed)
+    signed_in, factor = passed
+    sign_in(request, signed_in, amr=amr.with_second_factor(factor))
     factor_entered(request)  # counts as proving it for an operator action
     return Redirect(pending.target, status_code=303)
 

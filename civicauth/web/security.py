@@ -23,7 +23,7 @@ from civicauth.accounts.factors.services import factors_of
 from civicauth.accounts.models import User
 from civicauth.accounts.validation import normalize_email
 from civicauth.auth.gate import Throttled
-from civicauth.clients.scopes import SCOPES
+from civicauth.clients.scopes import API_SCOPES
 from civicauth.context import AppContext
 from civicauth.db.ids import parse_row_id
 from civicauth.errors import NotFound, ValidationFailed
@@ -60,7 +60,7 @@ def render_security(
     context = {
         "user": user,
         "new_token": take_revealed(request, REVEAL),
-        "scopes": SCOPES,
+        "scopes": API_SCOPES,
         "expiry_choices": personal.EXPIRY_CHOICES,
         "is_expired": personal.is_expired,
         "event_names": EVENTS,

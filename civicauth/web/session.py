@@ -9,10 +9,12 @@ other session. Signing in or out gives the browser a new session id.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 from litestar.connection import ASGIConnection
 
+from civicauth.accounts import amr as methods
 from civicauth.accounts.models import User
 from civicauth.context import AppContext
 from civicauth.db import utcnow
@@ -47,13 +49,15 @@ def sign_in(
     user: User,
     *,
     password_entered: bool = True,
+    amr: tuple[str, ...] = methods.PASSWORD,
 ) -> None:
     """Sign ``user`` in to this browser: a new session (and session id), a
     mail when the user signed in from other browsers before but never from
-    this one, and the password counted as just entered (unless told not)."""
+    this one, and the password counted as just entered (unless told not).
+    ``amr`` says how (accounts/amr.py), for the ID tokens of this sign-in."""
     # A fresh session dict and id: nothing from before sign-in survives (fixation).
     connection.clear_session()
-    connection.set_session({"uid": user.id, "stamp": user.security_stamp})
+    connection.set_session({"uid": user.id, "stamp": user.security_stamp, "amr": list(amr)})
     note_user(user.id)
     handle = handle_of(connection)
     handle.renew, handle.keep_created, handle.signed_in = True, False, True
@@ -63,10 +67,22 @@ def sign_in(
 def refresh_stamp(connection: AnyConnection, user: User) -> None:
     """Keep this session alive after its own password change (which deleted
     every session record of the user): it goes on under a new id, with the
-    time it signed in kept."""
-    connection.set_session({"uid": user.id, "stamp": user.security_stamp})
+    time it signed in (and how) kept."""
+    session = connection.scope.get("session")
+    amr = session.get("amr") if isinstance(session, dict) else None
+    connection.set_session({"uid": user.id, "stamp": user.security_stamp, "amr": amr or []})
     handle = handle_of(connection)
     handle.renew, handle.keep_created, handle.password_entered = True, True, True
+
+
+def sign_in_facts(connection: AnyConnection) -> tuple[datetime | None, tuple[str, ...]]:
+    """When and how this browser's resident signed in: the session row's
+    creation (every sign-in starts a new row, and a password change keeps
+    it) and the methods recorded at sign-in (OIDC Core §2 ``auth_time``,
+    ``amr``). A session from before methods were recorded has none."""
+    session = connection.scope.get("session")
+    stored = session.get("amr") if isinstance(session, dict) else None
+    return handle_of(connection).created_at, methods.parse(stored)
 
 
 def sign_out(connection: AnyConnection) -> None:

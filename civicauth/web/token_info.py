@@ -58,12 +58,12 @@ async def token_info(request: AnyRequest, ctx: AppContext) -> Response[dict[str,
     return Response(body, headers={"Cache-Control": "no-store"})
 
 
-def _auth_failure(_: AnyRequest, failure: errors.AuthFailure) -> Response[Any]:
+def auth_failure(_: AnyRequest, failure: errors.AuthFailure) -> Response[Any]:
     headers = {**failure.headers(), "Cache-Control": "no-store"}
     return Response(failure.body(), status_code=failure.status, headers=headers)
 
 
 def token_info_router() -> Router:
     return Router(
-        "/", route_handlers=[token_info], exception_handlers={errors.AuthFailure: _auth_failure}
+        "/", route_handlers=[token_info], exception_handlers={errors.AuthFailure: auth_failure}
     )

@@ -149,7 +149,7 @@ def test_missing_redirect_uri_with_several_registered_shows_the_error_page(serve
 @pytest.mark.parametrize(
     ("changes", "error"),
     [
-        ({"response_type": "id_token"}, "unsupported_response_type"),
+        ({"response_type": "code token"}, "unsupported_response_type"),
         ({"response_type": None}, "unsupported_response_type"),
         ({"scope": "admin"}, "invalid_scope"),
         ({"code_challenge": CHALLENGE, "code_challenge_method": "plain"}, "invalid_request"),

@@ -196,7 +196,13 @@ def test_metadata_lists_exactly_what_is_supported(server):
     assert meta["token_endpoint"] == server.url + "/oauth/token"
     assert meta["revocation_endpoint"] == server.url + "/oauth/revoke"
     assert meta["introspection_endpoint"] == server.url + "/oauth/introspect"
-    assert meta["response_types_supported"] == ["code", "token"]
+    assert meta["response_types_supported"] == [
+        "code",
+        "token",
+        "id_token",
+        "id_token token",
+        "code id_token",
+    ]
     assert set(meta["grant_types_supported"]) == {
         "authorization_code",
         "implicit",
@@ -204,7 +210,7 @@ def test_metadata_lists_exactly_what_is_supported(server):
         "client_credentials",
     }
     assert meta["code_challenge_methods_supported"] == ["S256"]
-    assert meta["scopes_supported"] == ["public", "write"]
+    assert meta["scopes_supported"] == ["openid", "profile", "email", "public", "write"]
     assert meta["authorization_response_iss_parameter_supported"] is True
     assert "password" not in meta["grant_types_supported"]
 

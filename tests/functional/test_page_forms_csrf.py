@@ -80,6 +80,8 @@ FORMS = {
         False,
     ),
     "logout": Form("/", lambda w, _: ("/logout", {})),
+    # RP-initiated logout without an id_token_hint: the resident confirms.
+    "logout_confirm": Form("/oauth/logout", lambda w, _: ("/oauth/logout/confirm", {})),
     "change_password": Form(
         "/account/security",
         lambda w, _: (

@@ -11,6 +11,7 @@ from litestar.exceptions import TooManyRequestsException
 
 from civicauth.accounts import recovery
 from civicauth.accounts import services as accounts
+from civicauth.accounts.claims import DEFAULT_AVATAR_PATH
 from civicauth.api.v2.guards import current_principal, current_user_id, write_scope
 from civicauth.api.v2.inputs import read_input, require_text
 from civicauth.auth.middleware import client_address
@@ -25,7 +26,7 @@ def _iso(value: datetime) -> str:
 
 
 def avatar(issuer: str) -> dict[str, str]:
-    url = f"{issuer}/static/no-avatar-100.png"
+    url = issuer + DEFAULT_AVATAR_PATH
     return {"full": url, "square_100x100": url}
 
 

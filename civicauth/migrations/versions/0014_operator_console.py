@@ -7,7 +7,7 @@ security log (``audit_events.operator_id``). The operator ids are plain
 numbers, not foreign keys: the log keeps them after an account is gone.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic import op
 import civicauth.db.base
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -21,6 +21,7 @@ FIXTURES = Fixtures(
     bbox={"min_lat": 41.3, "max_lat": 41.31, "min_lng": -72.93, "max_lng": -72.92},
     bearer_client=("the-app", "cvs_app"),
     codes=("cvc_1", "cvc_2", "cvc_3"),
+    openid_codes=("cvc_o1", "cvc_o2"),
     refresh_tokens=("cvr_1", "cvr_2"),
     issue_id=42,
     search="Street light",
@@ -130,6 +131,12 @@ def test_the_code_exchange_spends_one_code_per_request() -> None:
     assert base64.b64decode(token).decode() == "the-app:cvs_app"
 
 
+def test_the_openid_code_exchange_spends_its_own_codes() -> None:
+    request = scenario("code-exchange-openid").request(FIXTURES)
+    assert request.body.startswith("grant_type=authorization_code&code=cvc_o1&")
+    assert [body.split("&")[1] for body in request.bodies] == ["code=cvc_o2"]
+
+
 def test_the_refresh_spends_one_refresh_token_per_request() -> None:
     request = scenario("refresh").request(FIXTURES)
     assert request.body == "grant_type=refresh_token&refresh_token=cvr_1"
@@ -154,4 +161,4 @@ def test_warmups_are_skipped_where_the_first_requests_count_or_credentials_are_s
     # The throttled variant's first attempts (401s, before the limit trips)
     # are what it shows; a warm-up would spend codes and refresh tokens.
     skipped = [s.name for s in SCENARIOS if not s.warmup]
-    assert skipped == ["code-exchange", "refresh", "basic-wrong-throttled"]
+    assert skipped == ["code-exchange", "code-exchange-openid", "refresh", "basic-wrong-throttled"]

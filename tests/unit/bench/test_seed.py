@@ -26,6 +26,7 @@ def test_the_seeded_tokens_and_codes_work_at_the_api_and_the_token_endpoint(
         app = seed.create_bearer_app(session, email.upper())
         token, refresh_tokens = seed.issue_tokens(session, app, 2)
         codes = seed.mint_codes(session, app, 2)
+        openid_codes = seed.mint_codes(session, app, 1, openid=True)
     assert secrets.kind_of(token) is secrets.Kind.ACCESS
     response = client.get("/api/v2/profile", headers=bearer(token))
     assert response.status_code == 200
@@ -39,6 +40,10 @@ def test_the_seeded_tokens_and_codes_work_at_the_api_and_the_token_endpoint(
         answer = client.post("/oauth/token", data=form, headers=auth)
         assert answer.status_code == 200, answer.text
         assert answer.json()["token_type"] == "Bearer"
+    openid = {**forms[0], "code": openid_codes[0]}
+    answer = client.post("/oauth/token", data=openid, headers=auth)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["id_token"].count(".") == 2
 
 
 def test_fill_access_tokens_reaches_the_total(ctx: AppContext, backend: Backend) -> None:
