@@ -22,6 +22,7 @@ from civicauth.api.v2.routes import api_info, api_router
 from civicauth.auth.gate import PasswordGate
 from civicauth.auth.link_limits import LinkMailLimits
 from civicauth.auth.resolver import Resolver
+from civicauth.auth.revocations import RevocationBus
 from civicauth.auth.throttle import (
     CreationLimits,
     FailedAuthThrottle,
@@ -88,8 +89,20 @@ def build_context(settings: Settings) -> AppContext:
         reset_per_address=settings.password_reset_limit_address,
         per_account=settings.email_link_limit_account,
     )
+    revocations = RevocationBus(
+        resolver.cache, settings.redis_url, settings.redis_prefix + ":revocations"
+    )
     return AppContext(
-        settings, db, passwords, gate, signups, resolver, creation_limits, link_mails, tokens
+        settings,
+        db,
+        passwords,
+        gate,
+        signups,
+        resolver,
+        creation_limits,
+        link_mails,
+        tokens,
+        revocations,
     )
 
 
@@ -208,8 +221,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # the pages' router guard, not an app-wide guard (civicauth/path_ids.py).
         exception_handlers={HTTPException: _http_error, 500: _internal_error},
         openapi_config=openapi_config(),
-        on_startup=[mail.start],
-        on_shutdown=[mail.stop, close],
+        on_startup=[mail.start, ctx.revocations.start],
+        on_shutdown=[mail.stop, ctx.revocations.stop, close],
         state=State({"ctx": ctx}),
         debug=False,
     )
