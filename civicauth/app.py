@@ -15,6 +15,8 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
 from litestar.types import ASGIApp
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from civicauth.accounts.passwords import Passwords
 from civicauth.api.v2.errors import http_exception
@@ -31,7 +33,7 @@ from civicauth.auth.throttle import (
 )
 from civicauth.clients.scopes import SCOPES
 from civicauth.context import AppContext
-from civicauth.db import Database
+from civicauth.db import Database, database_unavailable
 from civicauth.forwarded import forwarded_headers_middleware
 from civicauth.logs import keep_secrets_out_of_access_logs, show_app_logs
 from civicauth.mail import seal
@@ -111,9 +113,16 @@ def healthz(ctx: AppContext) -> Response[dict[str, str]]:
     """Liveness, with a database round trip."""
     try:
         ctx.db.ping()
-    except Exception:
-        log.exception("health check: database unreachable")
-        return Response({"status": "error", "database": "unreachable"}, status_code=503)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            log.exception("health check: the database check failed")
+        else:
+            log.warning("health check: database unreachable: %s", _first_line(exc))
+        return Response(
+            {"status": "error", "database": "unreachable"},
+            status_code=503,
+            headers={"Retry-After": RETRY_AFTER},
+        )
     return Response({"status": "ok", "database": "ok"})
 
 
@@ -130,6 +139,40 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
 
 # Clients, not browsers, call these: they get JSON errors.
 JSON_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/oauth/introspect", "/.well-known/")
+
+# Seconds a client is asked to wait after a 503 (RFC 9110 §10.2.3).
+RETRY_AFTER = "5"
+UNAVAILABLE = "The service cannot reach its database just now. Try again in a few seconds."
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database is away (stopped, restarting, every connection busy):
+    503 with Retry-After, in the shape of the surface asked, never a trace.
+    Any other database error is a bug: the plain 500."""
+    if not database_unavailable(exc):
+        return _internal_error(request, exc)
+    log.warning(
+        "database unreachable on %s %s: %s", request.method, request.url.path, _first_line(exc)
+    )
+    unavailable = HTTPException(
+        status_code=503, detail=UNAVAILABLE, headers={"Retry-After": RETRY_AFTER}
+    )
+    path = request.url.path
+    if path.startswith(OAUTH_JSON_PATHS):
+        # RFC 6749's word for it (§4.1.2.1), with the §5.2 error shape.
+        body = {"error": "temporarily_unavailable", "error_description": UNAVAILABLE}
+        headers = {"Retry-After": RETRY_AFTER, "Cache-Control": "no-store", "Pragma": "no-cache"}
+        return Response(body, status_code=503, headers=headers)
+    if path.startswith(JSON_PREFIXES) or path == "/api/v2":
+        body = {"error": "service_unavailable", "error_description": UNAVAILABLE}
+        return Response(body, status_code=503, headers={"Retry-After": RETRY_AFTER})
+    page = error_page(request, unavailable)
+    page.headers.update({"Retry-After": RETRY_AFTER})
+    return page
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -219,7 +262,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"ctx": Provide(lambda: ctx, sync_to_thread=False, use_cache=True)},
         # Path ids are checked by the API router's innermost middleware and
         # the pages' router guard, not an app-wide guard (civicauth/path_ids.py).
-        exception_handlers={HTTPException: _http_error, 500: _internal_error},
+        # The one map from errors raised anywhere to answers (the API and
+        # OAuth routers add their own, for their domain errors).
+        exception_handlers={
+            HTTPException: _http_error,
+            DBAPIError: _database_error,
+            PoolTimeout: _database_error,
+            500: _internal_error,
+        },
         openapi_config=openapi_config(),
         on_startup=[mail.start, ctx.revocations.start],
         on_shutdown=[mail.stop, ctx.revocations.stop, close],
