@@ -11,9 +11,11 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
 from litestar.types import ASGIApp
+from msgspec import Struct
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -108,7 +110,21 @@ def build_context(settings: Settings) -> AppContext:
     )
 
 
-@get("/healthz", sync_to_thread=True, tags=["operations"])
+class Health(Struct):
+    status: str
+    database: str
+
+
+@get(
+    "/healthz",
+    sync_to_thread=True,
+    tags=["operations"],
+    security=[{}],
+    responses={
+        200: ResponseSpec(data_container=Health, description="Up, and the database answers"),
+        503: ResponseSpec(data_container=Health, description="The database does not answer"),
+    },
+)
 def healthz(ctx: AppContext) -> Response[dict[str, str]]:
     """Liveness, with a database round trip."""
     try:
