@@ -41,7 +41,9 @@ class OwnProfile(Struct):
 
 
 def _text(description: str) -> Schema:
-    return Schema(type=OpenAPIType.STRING, description=description)
+    # A JSON number is taken as its text (api/v2/inputs.py), as lenient
+    # SeeClickFix clients expect; anything else is a 422.
+    return Schema(type=[OpenAPIType.STRING, OpenAPIType.NUMBER], description=description)
 
 
 PROFILE_BODY = Schema(
