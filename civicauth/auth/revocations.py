@@ -64,6 +64,7 @@ class RevocationBus:
         self._client: aioredis.Redis | None = None
         self._subscribed = asyncio.Event()
         self._sync_lock = threading.Lock()
+        self._publishing: set[asyncio.Task[None]] = set()
 
     @property
     def enabled(self) -> bool:
@@ -89,9 +90,15 @@ class RevocationBus:
         if loop is not None and not loop.is_closed():
             # From the event loop or a worker thread alike: the publish runs
             # on the loop, so neither blocks on Redis.
-            loop.call_soon_threadsafe(lambda: loop.create_task(self._publish_async(message)))
+            loop.call_soon_threadsafe(self._publish_soon, message)
             return
         self._publish_sync(message)  # outside a server (the command line)
+
+    def _publish_soon(self, message: str) -> None:
+        # The loop holds tasks weakly: keep each until it is done.
+        task = asyncio.get_running_loop().create_task(self._publish_async(message))
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
 
     async def _publish_async(self, message: str) -> None:
         try:
