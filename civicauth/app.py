@@ -11,9 +11,13 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
 from litestar.types import ASGIApp
+from msgspec import Struct
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from civicauth.accounts.passwords import Passwords
 from civicauth.api.v2.errors import http_exception
@@ -21,6 +25,7 @@ from civicauth.api.v2.routes import api_info, api_router
 from civicauth.auth.gate import PasswordGate
 from civicauth.auth.link_limits import LinkMailLimits
 from civicauth.auth.resolver import Resolver
+from civicauth.auth.revocations import RevocationBus
 from civicauth.auth.throttle import (
     CreationLimits,
     FailedAuthThrottle,
@@ -29,7 +34,7 @@ from civicauth.auth.throttle import (
 )
 from civicauth.clients.scopes import SCOPES
 from civicauth.context import AppContext
-from civicauth.db import Database
+from civicauth.db import Database, database_unavailable
 from civicauth.forwarded import forwarded_headers_middleware
 from civicauth.logs import keep_secrets_out_of_access_logs, show_app_logs
 from civicauth.mail import seal
@@ -100,19 +105,52 @@ def build_context(settings: Settings) -> AppContext:
         reset_per_address=settings.password_reset_limit_address,
         per_account=settings.email_link_limit_account,
     )
+    revocations = RevocationBus(
+        resolver.cache, settings.redis_url, settings.redis_prefix + ":revocations"
+    )
     return AppContext(
-        settings, db, passwords, gate, signups, resolver, creation_limits, link_mails, tokens
+        settings,
+        db,
+        passwords,
+        gate,
+        signups,
+        resolver,
+        creation_limits,
+        link_mails,
+        tokens,
+        revocations,
     )
 
 
-@get("/healthz", sync_to_thread=True, tags=["operations"])
+class Health(Struct):
+    status: str
+    database: str
+
+
+@get(
+    "/healthz",
+    sync_to_thread=True,
+    tags=["operations"],
+    security=[{}],
+    responses={
+        200: ResponseSpec(data_container=Health, description="Up, and the database answers"),
+        503: ResponseSpec(data_container=Health, description="The database does not answer"),
+    },
+)
 def healthz(ctx: AppContext) -> Response[dict[str, str]]:
     """Liveness, with a database round trip."""
     try:
         ctx.db.ping()
-    except Exception:
-        log.exception("health check: database unreachable")
-        return Response({"status": "error", "database": "unreachable"}, status_code=503)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            log.exception("health check: the database check failed")
+        else:
+            log.warning("health check: database unreachable: %s", _first_line(exc))
+        return Response(
+            {"status": "error", "database": "unreachable"},
+            status_code=503,
+            headers={"Retry-After": RETRY_AFTER},
+        )
     return Response({"status": "ok", "database": "ok"})
 
 
@@ -132,6 +170,40 @@ JSON_PREFIXES = (
     "/oauth/discovery/",
     "/.well-known/",
 )
+
+# Seconds a client is asked to wait after a 503 (RFC 9110 §10.2.3).
+RETRY_AFTER = "5"
+UNAVAILABLE = "The service cannot reach its database just now. Try again in a few seconds."
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database is away (stopped, restarting, every connection busy):
+    503 with Retry-After, in the shape of the surface asked, never a trace.
+    Any other database error is a bug: the plain 500."""
+    if not database_unavailable(exc):
+        return _internal_error(request, exc)
+    log.warning(
+        "database unreachable on %s %s: %s", request.method, request.url.path, _first_line(exc)
+    )
+    unavailable = HTTPException(
+        status_code=503, detail=UNAVAILABLE, headers={"Retry-After": RETRY_AFTER}
+    )
+    path = request.url.path
+    if path.startswith(OAUTH_JSON_PATHS):
+        # RFC 6749's word for it (§4.1.2.1), with the §5.2 error shape.
+        body = {"error": "temporarily_unavailable", "error_description": UNAVAILABLE}
+        headers = {"Retry-After": RETRY_AFTER, "Cache-Control": "no-store", "Pragma": "no-cache"}
+        return Response(body, status_code=503, headers=headers)
+    if path.startswith(JSON_PREFIXES) or path == "/api/v2":
+        body = {"error": "service_unavailable", "error_description": UNAVAILABLE}
+        return Response(body, status_code=503, headers={"Retry-After": RETRY_AFTER})
+    page = error_page(request, unavailable)
+    page.headers.update({"Retry-After": RETRY_AFTER})
+    return page
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -226,11 +298,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"ctx": Provide(lambda: ctx, sync_to_thread=False, use_cache=True)},
         # Path ids are checked by the API router's innermost middleware and
         # the pages' router guard, not an app-wide guard (civicauth/path_ids.py).
-        exception_handlers={HTTPException: _http_error, 500: _internal_error},
+        # The one map from errors raised anywhere to answers (the API and
+        # OAuth routers add their own, for their domain errors).
+        exception_handlers={
+            HTTPException: _http_error,
+            DBAPIError: _database_error,
+            PoolTimeout: _database_error,
+            500: _internal_error,
+        },
         openapi_config=openapi_config(),
-        on_startup=[mail.start, usage.start],
+        on_startup=[mail.start, usage.start, ctx.revocations.start],
         # The usage counts go out before the database closes.
-        on_shutdown=[usage.stop, mail.stop, close],
+        on_shutdown=[usage.stop, mail.stop, ctx.revocations.stop, close],
         state=State({"ctx": ctx, "usage": usage}),
         # civicauth.logs sets logging up (one format for every line).
         logging_config=None,

@@ -12,6 +12,7 @@ from civicauth.app import build_context, create_app
 from civicauth.context import AppContext
 from civicauth.db.migrate import upgrade
 from civicauth.settings import Settings
+from tests.cluster import Cluster, cluster_of
 from tests.support import Backend, LiveServer, live_server, make_backend, settings_env
 
 
@@ -58,6 +59,15 @@ def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
 def server(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A real server over HTTP, one per module."""
     with live_server(backend.env, tmp_path_factory.mktemp("server")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def cluster(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """Two ``civicauth serve`` processes of two workers each, on separate
+    ports, on the module's one database (and Redis on PostgreSQL): several
+    hosts behind a load balancer (tests/cluster.py)."""
+    with cluster_of(backend, tmp_path_factory.mktemp("cluster")) as running:
         yield running
 
 

@@ -32,9 +32,15 @@ class Entry:
 
 
 class CredentialCache:
-    def __init__(self, max_entries: int = 10_000) -> None:
+    def __init__(self, max_entries: int = 10_000, fresh_for: float = 1.0) -> None:
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._max = max_entries
+        # When each user's or client's credentials were last forgotten: a
+        # lookup that read the database before that must not put them back
+        # (auth/revocations.py). Kept for one freshness: older reads are
+        # stale by then anyway.
+        self._fresh_for = fresh_for
+        self._forgotten: dict[int | str, float] = {}
 
     def get(self, key: str) -> Entry | None:
         return self._entries.get(key)
@@ -50,8 +56,29 @@ class CredentialCache:
 
     def forget_user(self, user_id: int) -> None:
         """Drop every entry of one user in this process, at once."""
+        self._note_forgotten(user_id)
         for key in [k for k, e in self._entries.items() if e.principal.user_id == user_id]:
             del self._entries[key]
+
+    def forget_client(self, client_id: str) -> None:
+        """Drop every token entry of one application in this process, at once."""
+        self._note_forgotten("client:" + client_id)
+        for key in [k for k, e in self._entries.items() if e.principal.client_id == client_id]:
+            del self._entries[key]
+
+    def forgotten_since(self, principal: Principal, read_at: float) -> bool:
+        """Whether ``principal``'s user or client was forgotten after
+        ``read_at``: what was read then may already be revoked."""
+        if not self._forgotten:
+            return False
+        user = self._forgotten.get(principal.user_id) if principal.user_id is not None else None
+        client = self._forgotten.get("client:" + (principal.client_id or ""))
+        return any(at is not None and at >= read_at for at in (user, client))
+
+    def _note_forgotten(self, subject: int | str) -> None:
+        at = now()
+        self._forgotten = {k: t for k, t in self._forgotten.items() if at - t < self._fresh_for}
+        self._forgotten[subject] = at
 
     def clear(self) -> None:
         self._entries.clear()

@@ -5,9 +5,8 @@ nor one requester may send them in bulk."""
 from __future__ import annotations
 
 from limits import parse
-from limits.aio.storage import Storage
 
-from civicauth.auth.throttle import _Limits
+from civicauth.auth.throttle import LimitStore, _Limits
 from civicauth.metrics import count_throttled
 
 
@@ -17,7 +16,7 @@ class LinkMailLimits(_Limits):
     per account."""
 
     def __init__(
-        self, storage: Storage, *, reset_per_email: str, reset_per_address: str, per_account: str
+        self, storage: LimitStore, *, reset_per_email: str, reset_per_address: str, per_account: str
     ) -> None:
         super().__init__(storage, "link-mail")
         self._reset_email = parse(reset_per_email)

@@ -163,7 +163,7 @@ class Resolver:
         self.db = db
         self.passwords = passwords
         self.gate = gate
-        self.cache = CredentialCache()
+        self.cache = CredentialCache(fresh_for=fresh_for)
         self._locks = KeyedLocks()
         self._key = secret_key.encode()
         self._tokens = tokens
@@ -360,6 +360,8 @@ class Resolver:
         the moment before the database was asked: a change committed after
         that read is seen within the freshness however long the read took
         (a slow or queued read does not stretch the window)."""
+        if self.cache.forgotten_since(verified.principal, read_at):
+            return  # revoked while it was being read: ask again next time
         fresh = self._fresh_for
         if verified.lifetime is not None:
             fresh = min(fresh, verified.lifetime)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,8 +34,38 @@ def make_engine(url: str, **options: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if "poolclass" not in options:
-        options.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # pre_ping: a connection the database dropped (a restart) is replaced
+        # at checkout, so the service recovers by itself when it returns.
+        # pool_timeout: with every connection busy, a request waits this long
+        # for one, then is answered 503 rather than queueing without end.
+        options.update(pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=5)
+    # A database host that does not answer is given up on after this long,
+    # not after the operating system's TCP timeout (minutes).
+    options.setdefault("connect_args", {}).setdefault("connect_timeout", CONNECT_TIMEOUT)
     return create_engine(url, **options)
+
+
+# Seconds to wait for a PostgreSQL connection to open (libpq's connect_timeout).
+CONNECT_TIMEOUT = 3
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached just now (stopped,
+    restarting, refusing connections, every pooled connection busy, SQLite
+    locked too long), as opposed to a statement that is wrong."""
+    if isinstance(exc, sa_exc.TimeoutError):  # the pool had no connection to give
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc, sa_exc.InterfaceError):
+        return True
+    if not isinstance(exc, sa_exc.OperationalError):
+        return False
+    # SQLite says OperationalError for a missing table too: only its lock is
+    # a matter of waiting. PostgreSQL's are connection and server states.
+    if type(exc.orig).__module__.startswith("sqlite3"):
+        return "locked" in str(exc.orig)
+    return True
 
 
 T = TypeVar("T")

@@ -16,7 +16,7 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from civicauth.db import Database, utcnow
+from civicauth.db import Database, database_unavailable, utcnow
 from civicauth.mail import outbox
 from civicauth.mail.compose import compose
 from civicauth.mail.seal import SealBroken, seal_of
@@ -145,9 +145,12 @@ class MailSender:
             self._wake.clear()
             try:
                 delay = await asyncio.to_thread(self._round)
-            except Exception:
+            except Exception as exc:
                 # The database may be away for a moment; the outbox keeps the mail.
-                log.exception("mail sender: a round failed; trying again shortly")
+                if database_unavailable(exc):
+                    log.warning("mail sender: database unreachable; trying again shortly")
+                else:
+                    log.exception("mail sender: a round failed; trying again shortly")
                 delay = self.settings.mail_poll_seconds
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)

@@ -17,7 +17,7 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.handlers import HTTPRouteHandler
 
-from civicauth.oauth2 import query_params
+from civicauth.oauth2 import docs, query_params
 from civicauth.oauth2.inputs import MalformedRequest, OAuthInput, read_input
 from civicauth.oauth2.metadata import (
     INTROSPECT_PATH,
@@ -89,22 +89,47 @@ def token_route(config: ServerConfig) -> HTTPRouteHandler:
         status_code=200,
         summary="Token endpoint",
         description=token_lifetimes(config),
+        security=docs.CLIENT_SECURITY,
+        responses=docs.TOKEN_RESPONSES,
+        operation_class=docs.TOKEN_OPERATION,
     )(token)
 
 
-@post(REVOKE_PATH, request_max_body_size=MAX_BODY, status_code=200, summary="Revoke a token")
+@post(
+    REVOKE_PATH,
+    request_max_body_size=MAX_BODY,
+    status_code=200,
+    summary="Revoke a token",
+    security=docs.CLIENT_SECURITY,
+    responses=docs.REVOKE_RESPONSES,
+    operation_class=docs.TOKEN_HINTED_OPERATION,
+)
 async def revoke(request: AnyRequest, oauth2: Provider) -> Response[Any]:
     """RFC 7009."""
     return await _answer(request, oauth2, oauth2.revocation_response)
 
 
-@post(INTROSPECT_PATH, request_max_body_size=MAX_BODY, status_code=200, summary="Introspect")
+@post(
+    INTROSPECT_PATH,
+    request_max_body_size=MAX_BODY,
+    status_code=200,
+    summary="Introspect",
+    security=docs.CLIENT_SECURITY,
+    responses=docs.INTROSPECT_RESPONSES,
+    operation_class=docs.TOKEN_HINTED_OPERATION,
+)
 async def introspect(request: AnyRequest, oauth2: Provider) -> Response[Any]:
     """RFC 7662, for authenticated clients."""
     return await _answer(request, oauth2, oauth2.introspection_response)
 
 
-@get(METADATA_PATH, sync_to_thread=False, summary="Authorization server metadata")
+@get(
+    METADATA_PATH,
+    sync_to_thread=False,
+    summary="Authorization server metadata",
+    security=[{}],
+    responses=docs.METADATA_RESPONSES,
+)
 def metadata(oauth2: Provider) -> Response[Any]:
     """RFC 8414."""
     return Response(

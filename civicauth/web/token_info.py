@@ -11,10 +11,12 @@ from typing import Any
 
 from anyio import to_thread
 from litestar import Request, Response, Router, get
+from litestar.openapi.datastructures import ResponseSpec
 
 from civicauth.auth import errors
 from civicauth.auth.credentials import BearerCredentials, extract
 from civicauth.context import AppContext
+from civicauth.oauth2 import docs
 from civicauth.oauth2.metadata import TOKEN_INFO_PATH
 from civicauth.tokens.oauth_tokens import find_by_access_token
 from civicauth.tokens.services import expiry_of
@@ -31,7 +33,19 @@ def _token_times(ctx: AppContext, token: str) -> tuple[int, int] | None:
     return int(row.issued_at.timestamp()), max(0, int(expiry_of(row.expires_at) or 0))
 
 
-@get(TOKEN_INFO_PATH, summary="Token info", tags=["OAuth 2.0"])
+@get(
+    TOKEN_INFO_PATH,
+    summary="Token info",
+    tags=["OAuth 2.0"],
+    security=[{"bearer": []}, {"oauth2": []}],
+    responses={
+        200: ResponseSpec(data_container=docs.TokenInfo, description="The token presented"),
+        400: ResponseSpec(data_container=docs.OAuthError, description="More than one method"),
+        401: ResponseSpec(
+            data_container=docs.OAuthError, description="No, or no live, access token (RFC 6750 §3)"
+        ),
+    },
+)
 async def token_info(request: AnyRequest, ctx: AppContext) -> Response[dict[str, Any]]:
     """The OAuth access token's owner, scopes, lifetime and application."""
     credentials = extract(

@@ -1,9 +1,11 @@
-"""The issue endpoints against their own OpenAPI document, fuzzed by schemathesis
-over HTTP: no server error, and every response as the document describes it."""
+"""Every operation of the OpenAPI document (``/openapi.json``) fuzzed by
+schemathesis over HTTP, with HTTP Basic and with an OAuth bearer token: no
+server error, and every response as the document describes it."""
 
 from __future__ import annotations
 
 import base64
+import os
 
 import httpx
 import pytest
@@ -21,13 +23,16 @@ from schemathesis.specs.openapi.checks import (
 
 from civicauth.accounts.services import register_user
 from tests.functional.issues_support import add_issue
+from tests.functional.oauth_support import register_app
+from tests.grants import issue_tokens
 
-# The fuzzer is one user making hundreds of reports and comments.
+# The fuzzer is one user making hundreds of reports, comments and sign-ups.
 SETTINGS = {
     "CIVICAUTH_ISSUE_CREATE_LIMIT": "100000/hour",
     "CIVICAUTH_COMMENT_CREATE_LIMIT": "100000/hour",
+    "CIVICAUTH_SIGNUP_LIMIT_ADDRESS": "100000/hour",
 }
-OPERATIONS = [
+ISSUE_OPERATIONS = [
     ("GET", "/api/v2/issues"),
     ("POST", "/api/v2/issues"),
     ("GET", "/api/v2/issues/{issue_id}"),
@@ -41,6 +46,22 @@ OPERATIONS = [
     ("DELETE", "/api/v2/issues/{issue_id}/follow"),
     ("GET", "/api/v2/profile/issues"),
 ]
+OPERATIONS = [
+    *ISSUE_OPERATIONS,
+    ("GET", "/api/v2"),
+    ("GET", "/api/v2/profile"),
+    ("PUT", "/api/v2/profile"),
+    ("POST", "/api/v2/users"),
+    ("GET", "/api/v2/users/{user_id}"),
+    ("POST", "/oauth/token"),
+    ("POST", "/oauth/revoke"),
+    ("POST", "/oauth/introspect"),
+    ("GET", "/oauth/token/info"),
+    ("GET", "/.well-known/oauth-authorization-server"),
+    ("GET", "/healthz"),
+]
+# CIVICAUTH_FUZZ_EXAMPLES=500 digs deeper than make test's modest count.
+EXAMPLES = int(os.environ.get("CIVICAUTH_FUZZ_EXAMPLES", "25"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -52,16 +73,22 @@ CHECKS = [
 
 
 @pytest.fixture(scope="module")
-def fuzzer(ctx):
-    """Credentials for the fuzzer, and an issue of its own to act on."""
+def fuzzer(ctx, server):
+    """The fuzzer's credentials (HTTP Basic, and an OAuth access token with
+    both scopes), and what exists for valid requests to act on."""
     with ctx.db.transaction() as session:
         user = register_user(
             session, ctx.passwords, name="Fuzzer", email="fuzz@example.com", password="x" * 12
         )
         user_id = user.id
     issue_id = add_issue(ctx, user_id, summary="Seeded issue")
-    token = base64.b64encode(b"fuzz@example.com:" + b"x" * 12).decode()
-    return {"Authorization": f"Basic {token}"}, issue_id
+    basic = base64.b64encode(b"fuzz@example.com:" + b"x" * 12).decode()
+    access, _ = issue_tokens(ctx, user_id, register_app(ctx, server.url).pk)
+    credentials = {
+        "basic": {"Authorization": f"Basic {basic}"},
+        "bearer": {"Authorization": f"Bearer {access}"},
+    }
+    return credentials, {"issue_id": issue_id, "user_id": user_id}
 
 
 @pytest.fixture(scope="module")
@@ -69,19 +96,32 @@ def api_schema(server):
     return schemathesis.openapi.from_url(server.url + "/openapi.json")
 
 
+def _existing(path: str, ids: dict[str, int]) -> dict[str, int] | None:
+    """Path parameters naming things that exist, for valid requests."""
+    fixed = {name: value for name, value in ids.items() if "{" + name + "}" in path}
+    return fixed or None
+
+
+@pytest.mark.parametrize("credentials", ["basic", "bearer"])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
-def test_operation_conforms_to_its_schema(server, api_schema, fuzzer, method, path, mode):
-    headers, issue_id = fuzzer
+def test_operation_conforms_to_its_schema(
+    server, api_schema, fuzzer, method, path, mode, credentials
+):
+    by_scheme, ids = fuzzer
+    headers = by_scheme[credentials]
     operation = api_schema[path][method]
+    inputs = [*operation.path_parameters, *operation.query, *operation.headers, *operation.body]
+    if not mode.is_positive and not inputs:
+        pytest.skip("no parameter and no body to make invalid")
     # Valid requests act on an issue that exists; invalid ones aim anywhere.
-    fixed = {"issue_id": issue_id} if "{issue_id}" in path and mode.is_positive else None
+    fixed = _existing(path, ids) if mode.is_positive else None
 
     statuses = []
 
     @given(case=operation.as_strategy(mode, path_parameters=fixed))
     @settings(
-        max_examples=25,
+        max_examples=EXAMPLES if (method, path) in ISSUE_OPERATIONS else EXAMPLES * 3 // 5,
         deadline=None,
         database=None,
         derandomize=True,  # the same examples on every run: no flaky failures
@@ -97,12 +137,11 @@ def test_operation_conforms_to_its_schema(server, api_schema, fuzzer, method, pa
         assert 201 in statuses
 
 
-def test_every_issue_operation_is_fuzzed(server):
+def test_every_operation_is_fuzzed(server):
     document = httpx.get(server.url + "/openapi.json").json()
     documented = {
         (method.upper(), path)
         for path, operations in document["paths"].items()
-        if path.startswith(("/api/v2/issues", "/api/v2/profile/issues"))
         for method in operations
     }
     assert documented == set(OPERATIONS)

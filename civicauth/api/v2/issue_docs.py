@@ -198,14 +198,20 @@ def create_responses(container: Any, description: str) -> dict[int, Any]:
     return {**write_responses(container, description), **LIMITED}
 
 
-LOCATION = [
-    ResponseHeader(
+def _location(what: str) -> ResponseHeader:
+    return ResponseHeader(
         name="Location",
-        description="The new issue's URL",
+        description=f"The new {what}'s URL",
         documentation_only=True,
         required=False,
     )
-]
+
+
+LOCATION = [_location("issue")]
+
+
+def user_location() -> ResponseHeader:
+    return _location("user")
 
 
 # -- request bodies ----------------------------------------------------------

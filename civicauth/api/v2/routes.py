@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from litestar import Router, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ControllerRouterHandler
+from msgspec import Struct
 
 from civicauth.api.v2 import issues, users
 from civicauth.api.v2.cross_site import refuse_cross_site_writes
@@ -13,7 +15,19 @@ from civicauth.context import AppContext
 from civicauth.path_ids import ids_in_range_middleware
 
 
-@get("/api/v2", sync_to_thread=False, summary="API information", include_in_schema=True)
+class ApiInfo(Struct):
+    version: float
+    base: str
+
+
+@get(
+    "/api/v2",
+    sync_to_thread=False,
+    summary="API information",
+    include_in_schema=True,
+    security=[{}],
+    responses={200: ResponseSpec(data_container=ApiInfo, description="The version")},
+)
 def api_info() -> dict[str, object]:
     """The API's version (no authentication: the ceiling of the benchmark)."""
     return {"version": 2.0, "base": "/api/v2"}

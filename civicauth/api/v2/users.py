@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from anyio import to_thread
 from litestar import Request, Response, get, post, put
 from litestar.exceptions import TooManyRequestsException
+from litestar.params import Parameter
 
 from civicauth.accounts import recovery
 from civicauth.accounts import services as accounts
 from civicauth.accounts.claims import DEFAULT_AVATAR_PATH
+from civicauth.api.v2 import issue_docs as docs
+from civicauth.api.v2 import user_docs
 from civicauth.api.v2.guards import current_principal, current_user_id, write_scope
 from civicauth.api.v2.inputs import read_input, require_text
 from civicauth.auth.middleware import client_address
@@ -19,6 +22,7 @@ from civicauth.auth.resolver import profile_data
 from civicauth.context import AppContext
 
 AnyRequest = Request[Any, Any, Any]
+UserId = Annotated[int, Parameter(description="The user's id.")]
 
 
 def _iso(value: datetime) -> str:
@@ -59,7 +63,13 @@ def own_profile(data: dict[str, Any], issuer: str) -> dict[str, Any]:
     }
 
 
-@get("/profile", sync_to_thread=False, summary="The current user")
+@get(
+    "/profile",
+    sync_to_thread=False,
+    summary="The current user",
+    security=docs.READ_SECURITY,
+    responses=user_docs.PROFILE_RESPONSES,
+)
 def get_profile(request: AnyRequest, ctx: AppContext) -> dict[str, Any]:
     """The caller's own profile; ``{"id": null}`` without credentials, as SeeClickFix does."""
     principal = current_principal(request)
@@ -68,7 +78,14 @@ def get_profile(request: AnyRequest, ctx: AppContext) -> dict[str, Any]:
     return own_profile(principal.profile, ctx.settings.issuer)
 
 
-@put("/profile", guards=[write_scope], summary="Change the current user's name or email")
+@put(
+    "/profile",
+    guards=[write_scope],
+    summary="Change the current user's name",
+    security=docs.WRITE_SECURITY,
+    responses=user_docs.PROFILE_CHANGE_RESPONSES,
+    operation_class=user_docs.PROFILE_OPERATION,
+)
 async def put_profile(request: AnyRequest, ctx: AppContext) -> dict[str, Any]:
     data = await read_input(request)
     fields = require_text(data, ("name", "email"))
@@ -90,7 +107,15 @@ async def put_profile(request: AnyRequest, ctx: AppContext) -> dict[str, Any]:
     return own_profile(result, ctx.settings.issuer)
 
 
-@post("/users", summary="Register a user", status_code=201)
+@post(
+    "/users",
+    summary="Register a user",
+    status_code=201,
+    security=docs.READ_SECURITY,
+    response_headers=[docs.user_location()],
+    responses=user_docs.REGISTER_RESPONSES,
+    operation_class=user_docs.REGISTER_OPERATION,
+)
 async def create_user(request: AnyRequest, ctx: AppContext) -> Response[dict[str, Any]]:
     data = await read_input(request)
     fields = require_text(data, ("name", "email", "password", "password_confirmation"))
@@ -121,8 +146,14 @@ async def create_user(request: AnyRequest, ctx: AppContext) -> Response[dict[str
     return Response(body, status_code=201, headers={"Location": location})
 
 
-@get("/users/{user_id:str}", sync_to_thread=True, summary="A user's public profile")
-def get_user(user_id: int, ctx: AppContext) -> dict[str, Any]:
+@get(
+    "/users/{user_id:str}",
+    sync_to_thread=True,
+    summary="A user's public profile",
+    security=docs.READ_SECURITY,
+    responses=user_docs.USER_RESPONSES,
+)
+def get_user(user_id: UserId, ctx: AppContext) -> dict[str, Any]:
     with ctx.db.read() as session:
         user = accounts.get_user(session, user_id)
         return public_user({"id": user.id, "name": user.name}, ctx.settings.issuer)
