@@ -40,6 +40,7 @@ from civicauth.oauth2.routes import OAUTH_JSON_PATHS, oauth2_router
 from civicauth.oauth2.routes import http_error as oauth2_http_error
 from civicauth.settings import Settings
 from civicauth.tokens import secrets
+from civicauth.upkeep.background import Upkeep
 from civicauth.web.authorize import authorize_router
 from civicauth.web.errors import error_page
 from civicauth.web.routes import WebConfig, web_routes
@@ -181,6 +182,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     show_app_logs(settings.log_level)
     ctx = build_context(settings)
     mail = MailSender(ctx.db, settings)
+    upkeep = Upkeep(ctx.db, settings)
 
     async def close() -> None:
         ctx.db.dispose()
@@ -208,8 +210,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # the pages' router guard, not an app-wide guard (civicauth/path_ids.py).
         exception_handlers={HTTPException: _http_error, 500: _internal_error},
         openapi_config=openapi_config(),
-        on_startup=[mail.start],
-        on_shutdown=[mail.stop, close],
+        on_startup=[mail.start, upkeep.start],
+        on_shutdown=[upkeep.stop, mail.stop, close],
         state=State({"ctx": ctx}),
         debug=False,
     )

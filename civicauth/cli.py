@@ -14,12 +14,12 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from civicauth.accounts import session_commands
 from civicauth.errors import CivicAuthError, NotFound, ValidationFailed
 from civicauth.issues import demo as issues_demo
 from civicauth.mail import commands as mail_commands
 from civicauth.oauth2 import commands as oauth2_commands
 from civicauth.settings import Settings, load_settings
+from civicauth.upkeep import commands as upkeep_commands
 
 if TYPE_CHECKING:
     from civicauth.context import AppContext
@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMAND_HOOKS: list[Callable[[Any], None]] = [
     oauth2_commands.register,
     mail_commands.register,
-    session_commands.register,
+    upkeep_commands.register,
 ]
 
 

@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     mail_retry_seconds: float = Field(30.0, gt=0)
     mail_retry_max_seconds: float = Field(3600.0, gt=0)
     mail_poll_seconds: float = Field(5.0, gt=0)
+    # Sent mail is deleted this long after it went out (civicauth/upkeep/).
+    mail_keep_sent_days: int = Field(7, ge=1)
 
     # Recovery and email confirmation (accounts/recovery.py): how often a
     # reset link may be asked for one email address and from one client
@@ -118,6 +120,11 @@ class Settings(BaseSettings):
     # Second factors (civicauth/accounts/factors): how long the state between
     # a right password and the second factor lasts before signing in again.
     second_factor_timeout_seconds: int = Field(300, gt=0)
+
+    # Background upkeep (civicauth/upkeep/): every this many seconds one
+    # process purges what has expired or was revoked; 0 turns it off (then
+    # run ``civicauth tokens purge`` from cron).
+    purge_interval: float = Field(300.0, ge=0)
 
     @field_validator(
         "failed_auth_limit_account_address",

@@ -228,7 +228,9 @@ def test_purge_deletes_refresh_tokens_that_expired_and_counts_them(
     ended_rows = {row.id for row in rows_of(ctx, ended["refresh_token"])}
     out = purge(backend, capsys)
     assert re.fullmatch(
-        r"purged \d+ tokens \(2 with an expired refresh token\) and \d+ authorization codes\n",
+        r"purged \d+ tokens \(2 with an expired refresh token\) and \d+ authorization codes\n"
+        r"purged \d+ revoked personal access tokens, \d+ mailed links, \d+ idle sessions, "
+        r"\d+ sent mails\n",
         out,
     ), out
     with ctx.db.read() as session:
