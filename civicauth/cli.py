@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from civicauth.errors import CivicAuthError, NotFound, ValidationFailed
@@ -44,6 +45,14 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings = load_settings()
     upgrade(settings.database_url)
     print("database is up to date")
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    from civicauth.db.backup import backup
+
+    copied = backup(load_settings().database_url, args.path)
+    print(f"backed up {copied.source} to {copied.target} ({copied.bytes} bytes, integrity ok)")
     return 0
 
 
@@ -188,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="db_command", required=True, metavar="COMMAND"
     )
     db.add_parser("upgrade", help="apply every migration").set_defaults(func=cmd_db_upgrade)
+    backup = db.add_parser(
+        "backup",
+        help="copy the SQLite database to PATH while the server runs (PostgreSQL: pg_dump)",
+    )
+    backup.add_argument("path", type=Path, help="a new file")
+    backup.set_defaults(func=cmd_db_backup)
 
     users = commands.add_parser("users", help="manage users").add_subparsers(
         dest="users_command", required=True, metavar="COMMAND"
