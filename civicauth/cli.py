@@ -91,6 +91,9 @@ def _serve_granian(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_level=LogLevels(args.log_level),
         log_access=args.access_log,
+        # A worker that dies (killed, out of memory) is started again; without
+        # this granian stops serving altogether when one worker exits.
+        respawn_failed_workers=True,
     ).serve()
 
 
