@@ -78,11 +78,11 @@ def stats_by_kind(records: list[Record]) -> list[KindStats]:
 
 def recovery_seconds(records: list[Record], fault: Fault, until: float) -> float | None:
     """How long after ``fault`` requests kept failing: from the fault to the
-    end of the last failed request that was still running at the fault or
-    began before ``until`` (the next fault, or the end of the load). 0.0
-    when none failed; None when nothing succeeded after the last failure
-    (it never recovered)."""
-    failed = [r for r in records if r.outcome != OK and r.end >= fault.at and r.start < until]
+    end of the last failed request that ended after it and before ``until``
+    (the next fault, or the end of the load: a failure ending later is the
+    next fault's). 0.0 when none failed; None when nothing succeeded after
+    the last failure (it never recovered)."""
+    failed = [r for r in records if r.outcome != OK and fault.at <= r.end < until]
     if not failed:
         return 0.0
     last = max(r.end for r in failed)

@@ -53,7 +53,7 @@ def test_recovery_runs_from_the_fault_to_the_end_of_the_last_failure():
         failed("a", 9.5, "ReadError", took=0.6),  # in flight when the worker died
         failed("b", 10.2, "ConnectError", took=0.3),  # ends at 10.5
         ok("a", 10.6),
-        failed("c", 30.0, "500"),  # after the next fault: not this one's
+        failed("c", 19.9, "500", took=0.5),  # ends after the next fault: that one's
     ]
     assert recovery_seconds(records, fault, until=20.0) == 0.5
 
