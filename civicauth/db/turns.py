@@ -21,12 +21,14 @@ import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
-from civicauth.db.engine import Database
+from civicauth.db.engine import Database, make_engine
 
 # Turns held by this process, by lock file: flock excludes other open files
 # of the same path, but a second try from this process must fail too.
@@ -97,3 +99,31 @@ def _file_turn(path: str) -> Iterator[bool]:
     finally:
         with _held_guard:
             _held.discard(path)
+
+
+@contextmanager
+def in_turn(url: str, name: str) -> Iterator[None]:
+    """Wait for the turn called ``name`` on the database at ``url``, hold it
+    for the block: for work every process may start but only one may do at
+    a time (migrations, when several servers start at once)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        engine = make_engine(url, poolclass=NullPool)
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(select(func.pg_advisory_lock(advisory_key(name))))
+                try:
+                    yield
+                finally:
+                    with suppress(DBAPIError):
+                        connection.execute(select(func.pg_advisory_unlock(advisory_key(name))))
+        finally:
+            engine.dispose()
+        return
+    if not parsed.database or parsed.database == ":memory:":
+        yield
+        return
+    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{parsed.database}-{name}.lock", "ab") as file:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX)  # released when the file closes
+        yield
