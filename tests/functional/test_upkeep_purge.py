@@ -4,6 +4,7 @@ on one database only one purges at a time."""
 
 from __future__ import annotations
 
+import logging
 import os
 import selectors
 import subprocess
@@ -180,6 +181,19 @@ def test_while_another_process_holds_the_turn_this_one_skips_the_round(
     assert done is not None
     assert done.total == len(dead)
     assert present(ctx, dead) == set()
+
+
+def test_a_round_that_purged_something_says_so_in_one_log_line(ctx, settings, owner, caplog):
+    user_id, client_pk = owner
+    clear(ctx, settings)
+    caplog.set_level(logging.INFO, logger="civicauth.upkeep")
+    assert purge_round(ctx.db, settings, threading.Event()) is not None
+    assert not caplog.records  # nothing purged: nothing said
+    add(ctx, [code(client_pk, user_id, -timedelta(seconds=1)) for _ in range(2)])
+    purge_round(ctx.db, settings, threading.Event())
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert line.startswith("upkeep: purged 0 tokens (0 with an expired refresh token), ")
+    assert "2 authorization codes in " in line
 
 
 def test_advisory_keys_are_stable_bigints():
