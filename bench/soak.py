@@ -35,7 +35,8 @@ from bench.private_services import private_postgres, private_redis
 from bench.seed import Fixtures, seed
 from bench.server import Server, ServerError, base_env, run_cli, running_server
 from bench.soak_load import Load, check_tokens
-from bench.soak_report import Fault, Flatness, format_flatness, format_report
+from bench.soak_report import Fault, Flatness, Sample, format_flatness, format_report
+from civicauth.db import utcnow
 from civicauth.tokens.models import OAuthToken
 
 WORKERS = 2
@@ -142,19 +143,24 @@ async def purge_soak(
     TTL), with the token table's row count sampled every second."""
     load = Load(server.url, fixtures)
     engine = create_engine(database_url, pool_pre_ping=True)
-    samples: list[tuple[float, int]] = []
+    samples: list[Sample] = []
     stop = threading.Event()
 
-    def count() -> int:
+    def count() -> tuple[int, int]:
+        dead = (OAuthToken.expires_at <= utcnow()) & OAuthToken.refresh_token_digest.is_(None)
         with engine.connect() as connection:
             rows = connection.execute(select(func.count()).select_from(OAuthToken)).scalar()
-            return int(rows or 0)
+            expired = connection.execute(select(func.count()).where(dead)).scalar()
+            return int(rows or 0), int(expired or 0)
 
     async def sample() -> None:
         while not stop.is_set():
-            samples.append((load.now(), await asyncio.to_thread(count)))
+            at = load.now()
+            rows, expired = await asyncio.to_thread(count)
+            samples.append(Sample(at, rows, expired))
             await asyncio.sleep(1.0)  # the sampling period
 
+    samples.append(Sample(0.0, *count()))  # the baseline, before the first token
     sampler = asyncio.create_task(sample())
     try:
         await load.run(16, seconds, {"client-credentials": 1})
@@ -230,8 +236,13 @@ def soak(args: argparse.Namespace) -> int:
     return 0 if "verdict: PASS" in report and (flat is None or flat.flat) else 1
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM too unwinds everything the soak started
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
         return soak(args)
     except ServerError as exc:

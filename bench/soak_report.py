@@ -97,15 +97,29 @@ def server_errors(records: list[Record]) -> int:
 
 
 @dataclass(frozen=True)
-class Flatness:
-    """The token table's row count sampled during the purge soak."""
+class Sample:
+    at: float  # seconds since the purge soak began
+    rows: int  # oauth_tokens rows
+    expired: int  # of which dead (expired, no refresh token), not purged yet
 
-    samples: list[tuple[float, int]]  # (seconds since start, rows)
+
+@dataclass(frozen=True)
+class Flatness:
+    """The token table sampled during the purge soak; the first sample,
+    taken before any token was issued, is the baseline (rows that live on)."""
+
+    samples: list[Sample]
     issued: int
     warmup_s: float
 
     def steady(self) -> list[int]:
-        return [rows for at, rows in self.samples if at >= self.warmup_s]
+        """Rows above the baseline, after the warm-up."""
+        base = self.samples[0].rows if self.samples else 0
+        return [s.rows - base for s in self.samples if s.at >= self.warmup_s]
+
+    @property
+    def expired_peak(self) -> int:
+        return max((s.expired for s in self.samples), default=0)
 
     @property
     def flat(self) -> bool:
@@ -117,7 +131,7 @@ class Flatness:
             return False
         half = len(steady) // 2
         first, second = max(steady[:half]), max(steady[half:])
-        return second <= 1.25 * first + 50 and second < max(self.issued, 1)
+        return second <= 1.25 * first + 50 and second < max(self.issued, 1) / 2
 
 
 def _ms(value: float | None) -> str:
@@ -183,9 +197,11 @@ def format_report(
 def format_flatness(flat: Flatness, ttl: str, interval: str) -> str:
     steady = flat.steady()
     shape = f"{min(steady):,}..{max(steady):,}" if steady else "no samples"
-    series = " ".join(str(rows) for _, rows in flat.samples)
+    series = " ".join(str(s.rows) for s in flat.samples)
+    base = flat.samples[0].rows if flat.samples else 0
     return (
         f"purge soak: {flat.issued:,} tokens issued (TTL {ttl} s, purge every {interval} s); "
-        f"oauth_tokens rows after the warm-up {shape}: {'flat' if flat.flat else 'GROWING'}\n"
-        f"  rows each second: {series}"
+        f"oauth_tokens rows above the {base:,} at the start, after the warm-up: {shape}; "
+        f"expired rows not yet purged at most {flat.expired_peak:,}: "
+        f"{'flat' if flat.flat else 'GROWING'}\n  rows each second: {series}"
     )

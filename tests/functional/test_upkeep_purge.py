@@ -115,6 +115,7 @@ def test_a_stopped_purge_deletes_nothing_more(ctx, settings, owner):
 
 
 def test_an_unknown_kind_is_refused(ctx, settings):
+    assert [kind.name for kind in upkeep.kinds(settings)] == list(upkeep.KIND_NAMES)
     with pytest.raises(ValueError, match="unknown kind"):
         upkeep.purge(ctx.db, settings, ("tokens", "passwords"))
 

@@ -11,6 +11,7 @@ from bench.soak_report import (
     Fault,
     Flatness,
     Record,
+    Sample,
     TokenCheck,
     format_flatness,
     format_report,
@@ -91,14 +92,16 @@ def test_the_report_prints_the_tables_and_passes_a_clean_run():
 
 
 def test_a_token_table_that_stays_level_is_flat_and_one_that_grows_is_not():
-    level = [(float(t), 400 + (t % 3) * 10) for t in range(20)]
+    base = [Sample(0.0, 100, 0)]
+    level = base + [Sample(float(t), 400 + (t % 3) * 10, 30) for t in range(1, 20)]
     assert Flatness(level, issued=5000, warmup_s=5).flat
-    growing = [(float(t), 100 * t) for t in range(20)]
+    growing = base + [Sample(float(t), 100 + 100 * t, 30 * t) for t in range(1, 20)]
     assert not Flatness(growing, issued=5000, warmup_s=5).flat
     assert not Flatness(level[:6], issued=5000, warmup_s=5).flat  # too few samples to say
     shown = format_flatness(Flatness(level, issued=5000, warmup_s=5), "3", "1")
     assert "5,000 tokens issued (TTL 3 s, purge every 1 s)" in shown
-    assert ": flat\n" in shown
+    assert "above the 100 at the start, after the warm-up: 300..320" in shown
+    assert "expired rows not yet purged at most 30: flat\n" in shown
 
 
 class Answer:
