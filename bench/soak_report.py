@@ -154,12 +154,19 @@ def format_kinds(stats: list[KindStats]) -> str:
 
 
 def format_faults(records: list[Record], faults: list[Fault], end: float) -> str:
-    lines = ["| fault | at s | recovered after s | detail |", "|---|---:|---:|---|"]
+    lines = [
+        "| fault | at s | recovered after s | errors after it | 500s after it | detail |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
     for index, fault in enumerate(faults):
         until = faults[index + 1].at if index + 1 < len(faults) else end
         seconds = recovery_seconds(records, fault, until)
         shown = "never" if seconds is None else f"{seconds:.2f}"
-        lines.append(f"| {fault.name} | {fault.at:.1f} | {shown} | {fault.detail} |")
+        window = [r for r in records if r.outcome != OK and fault.at <= r.end < until]
+        lines.append(
+            f"| {fault.name} | {fault.at:.1f} | {shown} | {len(window)} "
+            f"| {server_errors(window)} | {fault.detail} |"
+        )
     return "\n".join(lines)
 
 

@@ -85,7 +85,7 @@ def test_the_report_prints_the_tables_and_passes_a_clean_run():
     report = format_report(records, faults, TokenCheck(3), end=6.0)
     assert "| refresh | 2 | 1 |" in report
     assert "ReadError x1" in report
-    assert "| worker SIGKILL | 5.0 | 0.11 | a new worker after 0.2 s |" in report
+    assert "| worker SIGKILL | 5.0 | 0.11 | 1 | 0 | a new worker after 0.2 s |" in report
     assert "checked after it: 3, not working: 0" in report
     assert "responses with status 500: 0" in report
     assert report.endswith("verdict: PASS")
