@@ -1,6 +1,6 @@
 """One process at a time: a named lock that every process sharing a
-database can try to take, for work that only one of them should do at once
-(the background upkeep, civicauth/upkeep/).
+database can take, for work that only one of them should do at once (the
+background upkeep, civicauth/upkeep/; the migrations, civicauth/db/migrate.py).
 
 PostgreSQL: a session-level advisory lock (``pg_try_advisory_lock``) on a
 connection of its own. Advisory locks belong to the database, so every
@@ -11,7 +11,8 @@ SQLite: an advisory lock (flock) on a file beside the database, as the
 writer queue does (civicauth/db/engine.py): the processes sharing an SQLite
 file are on one host. An in-memory database is one process's alone.
 
-Trying never waits: whoever does not get the turn skips this round.
+``only_one`` never waits: whoever does not get the turn skips this round.
+``in_turn`` waits for it: whoever comes second finds the work done.
 """
 
 from __future__ import annotations

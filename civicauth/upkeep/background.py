@@ -23,7 +23,6 @@ TURN = "upkeep"
 
 LABELS = {
     "expired_refresh": "with an expired refresh token",
-    "tokens": "other dead tokens",
     "codes": "authorization codes",
     "personal_tokens": "revoked personal access tokens",
     "links": "mailed links",
