@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint unit bench clean
+.PHONY: run test lint unit bench soak clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ test: lint $(AXE_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Mixed load with faults (a worker killed, PostgreSQL restarted), then the
+# purge soak. SOAK_ARGS="--backend postgres --duration 60" for PostgreSQL +
+# Redis (private instances the soak starts and stops itself).
+SOAK_ARGS ?= --backend postgres
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -49,6 +49,7 @@ from civicauth.settings import Settings
 from civicauth.signing_keys import keyring
 from civicauth.telemetry import Telemetry
 from civicauth.tokens import secrets
+from civicauth.upkeep.background import Upkeep
 from civicauth.usage.flush import UsageFlusher
 from civicauth.web.admin.guard import hides_admin_methods
 from civicauth.web.authorize import authorize_router
@@ -271,6 +272,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     observe_pool(ctx.db.engine)
     mail = MailSender(ctx.db, settings)
     usage = UsageFlusher(ctx.db, ctx.usage, settings.usage_flush_seconds)
+    upkeep = Upkeep(ctx.db, settings)
 
     async def close() -> None:
         ctx.db.dispose()
@@ -307,9 +309,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             500: _internal_error,
         },
         openapi_config=openapi_config(),
-        on_startup=[mail.start, usage.start, ctx.revocations.start],
+        on_startup=[mail.start, usage.start, ctx.revocations.start, upkeep.start],
         # The usage counts go out before the database closes.
-        on_shutdown=[usage.stop, mail.stop, ctx.revocations.stop, close],
+        on_shutdown=[upkeep.stop, usage.stop, mail.stop, ctx.revocations.stop, close],
         state=State({"ctx": ctx, "usage": usage}),
         # civicauth.logs sets logging up (one format for every line).
         logging_config=None,

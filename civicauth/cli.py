@@ -12,9 +12,9 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from civicauth.accounts import session_commands
 from civicauth.errors import CivicAuthError, NotFound, ValidationFailed
 from civicauth.issues import demo as issues_demo
 from civicauth.mail import commands as mail_commands
@@ -22,6 +22,7 @@ from civicauth.metrics_files import MULTIPROC_ENV, fresh_metrics_dir, remove_met
 from civicauth.oauth2 import commands as oauth2_commands
 from civicauth.settings import Settings, load_settings
 from civicauth.signing_keys import commands as key_commands
+from civicauth.upkeep import commands as upkeep_commands
 
 if TYPE_CHECKING:
     from civicauth.context import AppContext
@@ -46,6 +47,14 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings = load_settings()
     upgrade(settings.database_url)
     print("database is up to date")
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    from civicauth.db.backup import backup
+
+    copied = backup(load_settings().database_url, args.path)
+    print(f"backed up {copied.source} to {copied.target} ({copied.bytes} bytes, integrity ok)")
     return 0
 
 
@@ -113,6 +122,9 @@ def _serve_granian(args: argparse.Namespace, settings: Settings) -> None:
         log_level=LogLevels(args.log_level),
         log_access=False,
         log_dictconfig=server_log_config("json", GRANIAN_LOGGERS) if json_logs else None,
+        # A worker that dies (killed, out of memory) is started again; without
+        # this granian stops serving altogether when one worker exits.
+        respawn_failed_workers=True,
     ).serve()
 
 
@@ -252,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="db_command", required=True, metavar="COMMAND"
     )
     db.add_parser("upgrade", help="apply every migration").set_defaults(func=cmd_db_upgrade)
+    backup = db.add_parser(
+        "backup",
+        help="copy the SQLite database to PATH while the server runs (PostgreSQL: pg_dump)",
+    )
+    backup.add_argument("path", type=Path, help="a new file")
+    backup.set_defaults(func=cmd_db_backup)
 
     users = commands.add_parser("users", help="manage users").add_subparsers(
         dest="users_command", required=True, metavar="COMMAND"
@@ -291,8 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
 COMMAND_HOOKS: list[Callable[[Any], None]] = [
     oauth2_commands.register,
     mail_commands.register,
-    session_commands.register,
     key_commands.register,
+    upkeep_commands.register,
 ]
 
 

@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     mail_retry_seconds: float = Field(30.0, gt=0)
     mail_retry_max_seconds: float = Field(3600.0, gt=0)
     mail_poll_seconds: float = Field(5.0, gt=0)
+    # Sent mail is deleted this long after it went out (civicauth/upkeep/).
+    mail_keep_sent_days: int = Field(7, ge=1)
 
     # Recovery and email confirmation (accounts/recovery.py): how often a
     # reset link may be asked for one email address and from one client
@@ -145,6 +147,10 @@ class Settings(BaseSettings):
     id_token_ttl: int = Field(3600, gt=0)
     jwks_max_age: int = Field(600, ge=0)
     signing_key_publish_delay: int = Field(900, gt=0)
+    # Background upkeep (civicauth/upkeep/): every this many seconds one
+    # process purges what has expired or was revoked; 0 turns it off (then
+    # run ``civicauth tokens purge`` from cron).
+    purge_interval: float = Field(300.0, ge=0)
 
     @field_validator(
         "failed_auth_limit_account_address",

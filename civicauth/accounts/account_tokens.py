@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import ForeignKey, String, select, update
+from sqlalchemy import ColumnElement, ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from civicauth.accounts.models import User
@@ -124,6 +124,12 @@ def pending_email_change(session: Session, user_id: int) -> str | None:
         .order_by(AccountToken.id.desc())
         .limit(1)
     )
+
+
+def dead_links(now: datetime) -> ColumnElement[bool]:
+    """SQL for the links the upkeep deletes: expired, used or not (a used
+    one is kept until then; either way the page says the link is dead)."""
+    return AccountToken.expires_at <= now
 
 
 def _retire(session: Session, user_id: int, now: datetime, purpose: Purpose | None = None) -> None:

@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, delete, select, update
+from sqlalchemy import ColumnElement, ForeignKey, Index, LargeBinary, String, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -131,10 +131,10 @@ def touch(session: Session, session_id: int, **values: object) -> bool:
     return bool(changed.rowcount)  # type: ignore[attr-defined]
 
 
-def purge_idle(session: Session, idle: timedelta) -> int:
-    """Delete sessions idle longer than ``idle``; how many."""
-    query = delete(WebSession).where(WebSession.last_seen_at < utcnow() - idle)
-    return int(session.execute(query).rowcount)  # type: ignore[attr-defined]
+def idle_rows(idle: timedelta, now: datetime) -> ColumnElement[bool]:
+    """SQL for the sessions the upkeep deletes: idle longer than ``idle``
+    (find_live already treats them as gone)."""
+    return WebSession.last_seen_at < now - idle
 
 
 def remember_browser(session: Session, user_id: int, device_id: str) -> bool:

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData
 
+from civicauth.db.turns import in_turn
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -22,7 +24,12 @@ def alembic_config(database_url: str, target_metadata: MetaData | None = None) -
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    """Migrate to ``revision``. One process at a time: several servers that
+    start together (each ``civicauth serve`` migrates first) take turns, and
+    those that come second find the work done instead of failing half-way
+    through the same migration."""
+    with in_turn(database_url, "migrate"):
+        command.upgrade(alembic_config(database_url), revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:

@@ -150,6 +150,12 @@ def next_due(session: Session) -> datetime | None:
     return session.scalar(select(func.min(ready)).where(MailMessage.state == PENDING))
 
 
+def sent_before(moment: datetime) -> ColumnElement[bool]:
+    """SQL for the mail the upkeep deletes: sent before ``moment`` (what it
+    said is gone already; failed mail stays listed, never deleted)."""
+    return (MailMessage.state == SENT) & (MailMessage.sent_at < moment)
+
+
 def counts(session: Session) -> dict[str, int]:
     """How many messages are in each state (every state named, even at 0)."""
     rows = session.execute(

@@ -1,5 +1,4 @@
-"""``civicauth apps create|show|approve|reject-change`` and ``civicauth
-tokens purge``, and the
+"""``civicauth apps create|show|approve|reject-change``, and the
 demo application that ``civicauth demo`` seeds. Registered with the CLI
 through its ``COMMAND_HOOKS`` and ``DEMO_HOOKS``."""
 
@@ -25,9 +24,6 @@ from civicauth.db import Database
 from civicauth.mail.seal import session_info
 from civicauth.oauth2.metadata import AUTHORIZE_PATH, DEMO_CALLBACK_PATH, TOKEN_PATH
 from civicauth.settings import Settings, load_settings
-from civicauth.tokens.codes import purge_codes
-from civicauth.tokens.oauth_tokens import RefreshLifetimes, purge_tokens
-from civicauth.usage.reports import purge_usage
 
 DEMO_APP_NAME = "civicauth demo app"
 DEMO_ORGANIZATION = "civicauth"
@@ -151,21 +147,6 @@ def cmd_apps_decide(args: argparse.Namespace, *, decision: str) -> int:
     return 0
 
 
-def cmd_tokens_purge(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    with _transaction(settings) as session:
-        tokens = purge_tokens(session, RefreshLifetimes.from_settings(settings))
-        codes = purge_codes(session)
-        # The API usage counts of days past their keeping go with the upkeep.
-        usage = purge_usage(session, settings.usage_keep_days)
-    print(
-        f"purged {tokens.tokens} tokens ({tokens.expired_refresh} with an expired refresh token) "
-        f"and {codes} authorization codes"
-    )
-    print(f"purged {usage} API usage rows older than {settings.usage_keep_days} days")
-    return 0
-
-
 def _add_apps_create(apps: Any) -> None:
     create = apps.add_parser("create", help="register an application (approved at once)")
     create.add_argument("--name", required=True, help="shown to users on the consent page")
@@ -200,7 +181,7 @@ def _add_apps_create(apps: Any) -> None:
 
 
 def register(commands: Any) -> None:
-    """Add ``apps`` and ``tokens`` to the ``civicauth`` command."""
+    """Add ``apps`` to the ``civicauth`` command."""
     apps = commands.add_parser("apps", help="registered applications").add_subparsers(
         dest="apps_command", required=True, metavar="COMMAND"
     )
@@ -230,16 +211,6 @@ def register(commands: Any) -> None:
             decide.add_argument("--reason", required=True, help="mailed to the app's contacts")
         decide.set_defaults(func=partial(cmd_apps_decide, decision=name))
     reject_change.set_defaults(func=cmd_apps_reject_change)
-
-    tokens = commands.add_parser("tokens", help="OAuth tokens").add_subparsers(
-        dest="tokens_command", required=True, metavar="COMMAND"
-    )
-    purge = tokens.add_parser(
-        "purge",
-        help="delete expired and revoked tokens (expired refresh tokens too), codes, "
-        "and API usage counts older than CIVICAUTH_USAGE_KEEP_DAYS",
-    )
-    purge.set_defaults(func=cmd_tokens_purge)
 
 
 def _demo_registration(redirect_uri: str) -> Registration:

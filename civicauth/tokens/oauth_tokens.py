@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import ColumnElement, bindparam, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -284,42 +284,26 @@ def revoke_for_user_and_client(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True)
-class Purged:
-    """How many rows a purge deleted, and how many of them held a refresh
-    token that had expired unexchanged (counted apart: before refresh
-    tokens expired, such rows were kept for ever)."""
-
-    tokens: int
-    expired_refresh: int
-
-
-def purge_tokens(
-    session: Session, lifetimes: RefreshLifetimes, now: datetime | None = None
-) -> Purged:
-    """Delete revoked rows and rows that can no longer be used or recognised:
-    access token expired and no refresh token, or a refresh token that
-    expired unexchanged, or one rotated long ago."""
-    moment = now or utcnow()
-    access_expired = OAuthToken.expires_at <= moment
-    expired_refresh = session.execute(
-        delete(OAuthToken)
-        .where(
-            OAuthToken.revoked_at.is_(None),
-            access_expired,
-            OAuthToken.refresh_token_digest.is_not(None),
-            OAuthToken.refresh_rotated_at.is_(None),
-            refresh_expired_clause(lifetimes, moment),
-        )
-        .execution_options(synchronize_session=False)
+def expired_refresh_rows(lifetimes: RefreshLifetimes, now: datetime) -> ColumnElement[bool]:
+    """SQL for the rows the upkeep deletes and counts apart (before refresh
+    tokens expired, such rows were kept for ever): a live row whose access
+    token and unexchanged refresh token have both expired."""
+    return and_(
+        OAuthToken.revoked_at.is_(None),
+        OAuthToken.expires_at <= now,
+        OAuthToken.refresh_token_digest.is_not(None),
+        OAuthToken.refresh_rotated_at.is_(None),
+        refresh_expired_clause(lifetimes, now),
     )
-    dead = or_(
+
+
+def dead_rows(now: datetime) -> ColumnElement[bool]:
+    """SQL for the other rows that can no longer be used or recognised:
+    revoked, or access token expired with no refresh token, or a refresh
+    token rotated longer ago than a replay of it needs recognising."""
+    access_expired = OAuthToken.expires_at <= now
+    return or_(
         OAuthToken.revoked_at.is_not(None),
         access_expired & OAuthToken.refresh_token_digest.is_(None),
-        access_expired & (OAuthToken.refresh_rotated_at <= moment - ROTATED_RETENTION),
+        access_expired & (OAuthToken.refresh_rotated_at <= now - ROTATED_RETENTION),
     )
-    others = session.execute(
-        delete(OAuthToken).where(dead).execution_options(synchronize_session=False)
-    )
-    expired = int(expired_refresh.rowcount)  # type: ignore[attr-defined]
-    return Purged(expired + int(others.rowcount), expired)  # type: ignore[attr-defined]

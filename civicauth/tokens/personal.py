@@ -136,5 +136,12 @@ def revoke_personal_token(session: Session, user_id: int, token_id: int) -> Pers
     return token
 
 
+def revoked_rows() -> ColumnElement[bool]:
+    """SQL for the tokens the upkeep deletes: revoked ones, which no list
+    shows and no request can use (expired ones stay listed, marked expired,
+    until their owner revokes them)."""
+    return PersonalAccessToken.revoked_at.is_not(None)
+
+
 def is_expired(token: PersonalAccessToken) -> bool:
     return token.expires_at is not None and token.expires_at <= utcnow()

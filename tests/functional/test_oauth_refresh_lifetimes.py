@@ -229,6 +229,8 @@ def test_purge_deletes_refresh_tokens_that_expired_and_counts_them(
     out = purge(backend, capsys)
     assert re.fullmatch(
         r"purged \d+ tokens \(2 with an expired refresh token\) and \d+ authorization codes\n"
+        r"purged \d+ revoked personal access tokens, \d+ mailed links, \d+ idle sessions, "
+        r"\d+ sent mails\n"
         r"purged \d+ API usage rows older than \d+ days\n",
         out,
     ), out
