@@ -1,8 +1,8 @@
 """What POST /oauth/token asks of the database: one transaction per request,
 the client read once, one INSERT per issued token and one UPDATE per code
-claimed or refresh token rotated. On SQLite the transaction holds the write
-lock from its first statement (BEGIN IMMEDIATE), and many concurrent token
-requests to two workers all succeed."""
+claimed or refresh token rotated. On SQLite the transaction reads before it
+takes the write lock, holds it from its first write (BEGIN IMMEDIATE) to its
+end, and many concurrent token requests to two workers all succeed."""
 
 from __future__ import annotations
 
@@ -58,14 +58,21 @@ def token_request(client: Any, app: Any, body: dict[str, str]) -> dict[str, Any]
     return dict(response.json())
 
 
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
 def check_one_transaction(seen: list[str], ctx: Any) -> None:
     """The client is read once, the audit log gets one row, and on SQLite
-    the write lock is taken before anything is read."""
+    the write lock is taken right before the first write, after the client
+    was read (reads need no lock, so they do not keep other writers waiting)."""
     assert len(starting(seen, "SELECT clients.")) == 1
     assert len(starting(seen, "INSERT INTO audit_events")) == 1
     if ctx.settings.is_sqlite:
-        assert seen[0] == "BEGIN IMMEDIATE"
         assert starting(seen, "BEGIN") == ["BEGIN IMMEDIATE"]
+        begin = seen.index("BEGIN IMMEDIATE")
+        first_write = next(i for i, s in enumerate(seen) if s.upper().startswith(WRITES))
+        assert first_write == begin + 1
+        assert seen.index(starting(seen, "SELECT clients.")[0]) < begin
 
 
 def test_client_credentials_read_the_client_once_and_insert_one_token(client, ctx, oauth_app):

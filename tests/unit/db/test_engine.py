@@ -1,6 +1,7 @@
-"""Database.write_transaction on SQLite: the write lock from the first
-statement, writers queued on a lock file that other processes share, and
-commit or rollback as transaction() does."""
+"""Database.write_transaction on SQLite: reads beside the other writers,
+the write lock from the first write to the end, writers queued on a lock
+file that other processes share, and commit or rollback as transaction()
+does."""
 
 from __future__ import annotations
 
@@ -29,12 +30,39 @@ def other_writer(tmp_path: Path) -> sqlite3.Connection:
     return sqlite3.connect(tmp_path / "test.sqlite3", timeout=0, isolation_level=None)
 
 
-def test_the_write_lock_is_held_from_the_first_statement(db, tmp_path):
+def lock_file_is_free(tmp_path: Path) -> bool:
+    """Whether another process could take the writers' turn now."""
+    with (tmp_path / "test.sqlite3-writers.lock").open("ab") as lock_file:
+        try:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+        return True
+
+
+def test_reads_before_the_first_write_hold_no_lock(db, tmp_path):
+    other = other_writer(tmp_path)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds SQLite's write lock
+    with db.write_transaction() as session:
+        assert session.execute(text("SELECT count(*) FROM t")).scalar() == 0
+        assert lock_file_is_free(tmp_path)
+        other.execute("INSERT INTO t VALUES (7)")
+        other.execute("COMMIT")
+        # Each read before the first write sees the latest commit.
+        assert session.execute(text("SELECT count(*) FROM t")).scalar() == 1
+    other.close()
+
+
+def test_the_write_lock_is_held_from_the_first_write_to_the_end(db, tmp_path):
     other = other_writer(tmp_path)
     with db.write_transaction() as session:
-        session.execute(text("SELECT count(*) FROM t"))  # nothing written yet
+        session.execute(text("INSERT INTO t VALUES (1)"))
+        session.execute(text("SELECT count(*) FROM t"))
+        assert not lock_file_is_free(tmp_path)
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             other.execute("BEGIN IMMEDIATE")
+    assert lock_file_is_free(tmp_path)
     other.execute("BEGIN IMMEDIATE")  # free again once it committed
     other.execute("ROLLBACK")
     other.close()
@@ -42,10 +70,12 @@ def test_the_write_lock_is_held_from_the_first_statement(db, tmp_path):
 
 def test_writers_of_other_processes_wait_on_the_lock_file(db, tmp_path):
     """A separate open of the lock file stands for another process: its
-    flock conflicts with the one write_transaction holds."""
+    flock conflicts with the one write_transaction holds once it writes."""
     with (tmp_path / "test.sqlite3-writers.lock").open("ab") as lock_file:
-        with db.write_transaction(), pytest.raises(BlockingIOError):
-            fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with db.write_transaction() as session:
+            session.execute(text("UPDATE t SET x = 1"))
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # released
         fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
 
