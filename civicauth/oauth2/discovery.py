@@ -16,6 +16,7 @@ from typing import Any
 
 from litestar import Request, Response, Router, get
 from litestar.di import Provide
+from litestar.openapi.datastructures import ResponseSpec
 
 from civicauth.oauth2.metadata import JWKS_PATH, OPENID_CONFIGURATION_PATH, openid_configuration
 from civicauth.oauth2.provider import Provider
@@ -36,7 +37,19 @@ def openid_metadata(oauth2: Provider) -> Response[Any]:
     )
 
 
-@get(JWKS_PATH, sync_to_thread=True, summary="JWK Set: the keys that sign ID tokens")
+@get(
+    JWKS_PATH,
+    sync_to_thread=True,
+    summary="JWK Set: the keys that sign ID tokens",
+    responses={
+        200: ResponseSpec(
+            data_container=dict[str, Any],
+            description="RFC 7517 §5 JWK Set",
+            media_type="application/jwk-set+json",
+        ),
+        304: ResponseSpec(data_container=None, description="Unchanged since the ETag sent"),
+    },
+)
 def jwk_set(request: Request[Any, Any, Any], oauth2: Provider) -> Response[Any]:
     """RFC 7517 §5: the public keys that sign ID tokens now, will sign next,
     or signed tokens that may still be valid. Per algorithm, the key that

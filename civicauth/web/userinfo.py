@@ -15,12 +15,14 @@ from urllib.parse import parse_qsl
 
 from anyio import to_thread
 from litestar import Request, Response, Router, route
+from litestar.openapi.datastructures import ResponseSpec
 
 from civicauth.accounts.claims import user_claims
 from civicauth.auth import errors
 from civicauth.auth.credentials import extract
 from civicauth.auth.principal import Principal
 from civicauth.context import AppContext
+from civicauth.oauth2 import docs
 from civicauth.oauth2.metadata import USERINFO_PATH
 from civicauth.web.token_info import auth_failure
 
@@ -71,6 +73,21 @@ def _claims(ctx: AppContext, principal: Principal) -> dict[str, Any]:
     status_code=200,
     summary="OpenID Connect userinfo",
     tags=["OpenID Connect"],
+    security=[{"bearer": []}, {"oauth2": []}],
+    responses={
+        200: ResponseSpec(
+            data_container=dict[str, Any], description="The claims (OIDC Core 5.3.2)"
+        ),
+        400: ResponseSpec(data_container=docs.OAuthError, description="More than one method"),
+        401: ResponseSpec(
+            data_container=docs.OAuthError, description="No, or no live, access token (RFC 6750 §3)"
+        ),
+        403: ResponseSpec(
+            data_container=docs.OAuthError,
+            description="insufficient_scope: the token lacks openid (RFC 6750 §3.1)",
+        ),
+        413: ResponseSpec(data_container=docs.OAuthError, description="The body is too large"),
+    },
     request_max_body_size=16 * 1024,
 )
 async def userinfo(request: AnyRequest, ctx: AppContext) -> Response[dict[str, Any]]:

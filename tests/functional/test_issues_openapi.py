@@ -58,6 +58,10 @@ OPERATIONS = [
     ("POST", "/oauth/introspect"),
     ("GET", "/oauth/token/info"),
     ("GET", "/.well-known/oauth-authorization-server"),
+    ("GET", "/.well-known/openid-configuration"),
+    ("GET", "/oauth/discovery/keys"),
+    ("GET", "/oauth/userinfo"),
+    ("POST", "/oauth/userinfo"),
     ("GET", "/healthz"),
 ]
 # CIVICAUTH_FUZZ_EXAMPLES=500 digs deeper than make test's modest count.
