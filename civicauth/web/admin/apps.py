@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from anyio import to_thread
 from litestar import Request, get
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import Parameter
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
@@ -161,77 +162,41 @@ async def _decide(
     return Redirect(f"/admin/apps/{client_id}", status_code=303)
 
 
-@operator_action(APP + "/approve", back=BACK)
-async def approve_app(
-    request: AnyRequest, ctx: AppContext, user: User, client_id: str
-) -> Template | Redirect:
-    return await _decide(
-        request,
-        ctx,
-        user,
-        client_id,
-        lambda s, c, u, f: decisions.approve(s, c, u, address=f["address"]),
-    )
+def _decision_route(action: str, decide: Decide) -> HTTPRouteHandler:
+    """The POST ``/admin/apps/{client_id}/ACTION`` that runs one decision."""
+
+    async def handler(
+        request: AnyRequest, ctx: AppContext, user: User, client_id: str
+    ) -> Template | Redirect:
+        return await _decide(request, ctx, user, client_id, decide)
+
+    handler.__name__ = handler.__qualname__ = action.replace("-", "_") + "_app"
+    return operator_action(f"{APP}/{action}", back=BACK)(handler)
 
 
-@operator_action(APP + "/reject", back=BACK)
-async def reject_app(
-    request: AnyRequest, ctx: AppContext, user: User, client_id: str
-) -> Template | Redirect:
-    return await _decide(
-        request,
-        ctx,
-        user,
-        client_id,
+# Each decision of the clients' decisions service, with what its form gives.
+DECISION_ROUTES = [
+    _decision_route("approve", lambda s, c, u, f: decisions.approve(s, c, u, address=f["address"])),
+    _decision_route(
+        "reject",
         lambda s, c, u, f: decisions.reject(s, c, u, f["reason"], address=f["address"]),
-    )
-
-
-@operator_action(APP + "/reject-change", back=BACK)
-async def reject_app_change(
-    request: AnyRequest, ctx: AppContext, user: User, client_id: str
-) -> Template | Redirect:
-    return await _decide(
-        request,
-        ctx,
-        user,
-        client_id,
+    ),
+    _decision_route(
+        "reject-change",
         lambda s, c, u, f: decisions.reject_change(s, c, u, f["reason"], address=f["address"]),
-    )
-
-
-@operator_action(APP + "/suspend", back=BACK)
-async def suspend_app(
-    request: AnyRequest, ctx: AppContext, user: User, client_id: str
-) -> Template | Redirect:
-    return await _decide(
-        request,
-        ctx,
-        user,
-        client_id,
+    ),
+    _decision_route(
+        "suspend",
         lambda s, c, u, f: decisions.suspend(s, c, u, f["reason"], address=f["address"]),
-    )
-
-
-@operator_action(APP + "/reinstate", back=BACK)
-async def reinstate_app(
-    request: AnyRequest, ctx: AppContext, user: User, client_id: str
-) -> Template | Redirect:
-    return await _decide(
-        request,
-        ctx,
-        user,
-        client_id,
-        lambda s, c, u, f: decisions.reinstate(s, c, u, address=f["address"]),
-    )
+    ),
+    _decision_route(
+        "reinstate", lambda s, c, u, f: decisions.reinstate(s, c, u, address=f["address"])
+    ),
+]
 
 
 ROUTES = [
     queue_page,
     app_page,
-    approve_app,
-    reject_app,
-    reject_app_change,
-    suspend_app,
-    reinstate_app,
+    *DECISION_ROUTES,
 ]
