@@ -8,9 +8,9 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
-from civicauth.accounts.factors import totp
+from civicauth.accounts.factors import passkeys, totp
 from civicauth.accounts.factors.passkeys import Ceremony, RelyingParty
-from civicauth.accounts.factors.services import Proof
+from civicauth.accounts.factors.services import Factors, Proof
 from civicauth.context import AppContext
 from civicauth.keys import SealKeys
 
@@ -39,6 +39,18 @@ def keep_challenge(connection: AnyConnection, purpose: str, ceremony: Ceremony) 
     JSON for the page. (A challenge is no secret: it only has to be fresh.)"""
     connection.set_session({**_session(connection), f"webauthn_{purpose}": ceremony.challenge})
     return ceremony.options
+
+
+def passkey_challenge(
+    connection: AnyConnection, ctx: AppContext, factors: Factors, purpose: str
+) -> str | None:
+    """For a page that asks for one of the user's factors: the options of a
+    passkey ceremony (its challenge kept for ``purpose``), or None when the
+    user has no passkey."""
+    if not factors.passkeys:
+        return None
+    ceremony = passkeys.authentication_ceremony(relying_party(ctx), factors.passkeys)
+    return keep_challenge(connection, purpose, ceremony)
 
 
 def take_challenge(connection: AnyConnection, purpose: str) -> str:

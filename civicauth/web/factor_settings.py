@@ -31,6 +31,7 @@ from civicauth.errors import NotFound, ValidationFailed
 from civicauth.web.factor_parts import (
     SCRIPT,
     keep_challenge,
+    passkey_challenge,
     proof_from,
     relying_party,
     take_challenge,
@@ -228,10 +229,7 @@ def _remove_page(
         names["totp"] = "your authenticator app"
     if factor not in names:
         return not_found(user, "second factor")
-    options = None
-    if mine.passkeys:
-        ceremony = passkeys.authentication_ceremony(relying_party(ctx), mine.passkeys)
-        options = keep_challenge(request, "remove", ceremony)
+    options = passkey_challenge(request, ctx, mine, "remove")
     return page(
         "factor_remove.html",
         status,

@@ -20,7 +20,6 @@ from litestar.response import Redirect, Template
 
 from civicauth.accounts import amr
 from civicauth.accounts.audit import record_event
-from civicauth.accounts.factors import passkeys
 from civicauth.accounts.factors.services import Proof, factors_of, prove
 from civicauth.accounts.models import User
 from civicauth.accounts.validation import normalize_email
@@ -28,7 +27,7 @@ from civicauth.auth.gate import Throttled
 from civicauth.context import AppContext
 from civicauth.web.factor_parts import (
     SCRIPT,
-    keep_challenge,
+    passkey_challenge,
     proof_from,
     relying_party,
     totp_key,
@@ -89,10 +88,7 @@ def _render(
     Call from a thread."""
     with ctx.db.read() as db:
         factors = factors_of(db, user.id)
-    options = None
-    if factors.passkeys:
-        ceremony = passkeys.authentication_ceremony(relying_party(ctx), factors.passkeys)
-        options = keep_challenge(request, _PURPOSE, ceremony)
+    options = passkey_challenge(request, ctx, factors, _PURPOSE)
     return page(
         "second_factor.html",
         status,

@@ -28,13 +28,18 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from civicauth.accounts.audit import record_event
-from civicauth.accounts.factors import passkeys
 from civicauth.accounts.factors.services import Proof, factors_of, has_second_factor, prove
 from civicauth.accounts.models import User
 from civicauth.accounts.validation import normalize_email
 from civicauth.auth.gate import Throttled
 from civicauth.context import AppContext
-from civicauth.web.factor_parts import SCRIPT, keep_challenge, proof_from, relying_party, totp_key
+from civicauth.web.factor_parts import (
+    SCRIPT,
+    passkey_challenge,
+    proof_from,
+    relying_party,
+    totp_key,
+)
 from civicauth.web.forms import client_address, form_fields
 from civicauth.web.password_confirm import back_to_form, recent_password
 from civicauth.web.render import page, retry_later, try_again_in
@@ -119,10 +124,7 @@ def _form(
     one. Call from a thread."""
     with ctx.db.read() as session:
         factors = factors_of(session, user.id)
-    options = None
-    if factors.passkeys:
-        ceremony = passkeys.authentication_ceremony(relying_party(ctx), factors.passkeys)
-        options = keep_challenge(request, _PURPOSE, ceremony)
+    options = passkey_challenge(request, ctx, factors, _PURPOSE)
     return page(
         "admin/confirm_factor.html",
         status,
