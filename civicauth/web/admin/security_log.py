@@ -38,6 +38,15 @@ def _link(fields: dict[str, str], **cursor: int) -> str:
     return "?" + urlencode(query) if query else "?"
 
 
+def _context(user: User, fields: dict[str, str]) -> dict[str, Any]:
+    return {"user": user, "section": "log", "fields": fields, "events": EVENTS}
+
+
+def _refused(user: User, fields: dict[str, str], exc: ValidationFailed) -> Template:
+    """The search page again, each bad field's message next to it."""
+    return page("admin/log.html", 400, errors=exc.errors, entries=None, **_context(user, fields))
+
+
 @get("/log", sync_to_thread=True, include_in_schema=False)
 def log_page(
     ctx: AppContext,
@@ -51,11 +60,10 @@ def log_page(
     after: Cursor = None,
 ) -> Template:
     fields = _fields(email, client_id, event, since, until)
-    context: dict[str, Any] = {"user": user, "section": "log", "fields": fields, "events": EVENTS}
     try:
         spec = log_filter(**fields)
     except ValidationFailed as exc:
-        return page("admin/log.html", 400, errors=exc.errors, entries=None, **context)
+        return _refused(user, fields, exc)
     with ctx.db.read() as session:
         found = search_events(session, spec, before=before, after=after)
     return page(
@@ -66,7 +74,7 @@ def log_page(
         newer=_link(fields, after=found.newer) if found.newer else None,
         newest=_link(fields) if before or after else None,
         csv_link="/admin/log.csv" + _link(fields).rstrip("?"),
-        **context,
+        **_context(user, fields),
     )
 
 
@@ -96,8 +104,7 @@ def log_csv(
     try:
         spec = log_filter(**fields)
     except ValidationFailed as exc:
-        context = {"user": user, "section": "log", "fields": fields, "events": EVENTS}
-        return page("admin/log.html", 400, errors=exc.errors, entries=None, **context)
+        return _refused(user, fields, exc)
     return _download(ctx, spec)
 
 
