@@ -2,7 +2,7 @@
 
 One ASGI wrapper around the whole application, outside Litestar's router,
 so unknown paths and 405s are counted and logged too. Per request it costs a
-random id, a context variable, a wrapped ``send`` and two metric updates
+new id, a context variable, a wrapped ``send`` and two metric updates
 (the counter and histogram of the request's route are found once per
 (method, route, status) and kept).
 """

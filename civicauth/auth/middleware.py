@@ -168,8 +168,8 @@ def authentication_middleware(
             if principal is not None:
                 note_user(principal.user_id)
                 note_client(principal.client_id)
-            if principal is not None and usage is not None:
-                count_usage(usage, principal, cast(HTTPScope, scope))
+                if usage is not None:
+                    count_usage(usage, principal, cast(HTTPScope, scope))
             scope["user"] = principal
             scope["auth"] = principal
             if isinstance(credentials, BearerCredentials) and credentials.source == "query":
