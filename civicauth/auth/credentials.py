@@ -20,6 +20,9 @@ from civicauth.auth.errors import BASIC, BEARER, Scheme, invalid_request, unauth
 MAX_CREDENTIALS_LENGTH = 4096
 # RFC 6750 §2.1 b64token.
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+# RFC 5234 CTL, which RFC 7617 §2 forbids in the user-id and the password
+# (and PostgreSQL cannot store NUL in text).
+_CTL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,8 @@ def parse_basic(token68: str) -> BasicCredentials:
     username, colon, password = decoded.partition(":")
     if not colon:
         raise invalid_request("Basic credentials must be 'user:password'.", BASIC)
+    if _CTL.search(decoded):
+        raise invalid_request("Basic credentials must not hold control characters.", BASIC)
     return BasicCredentials(username, password)
 
 

@@ -13,6 +13,8 @@ from urllib.parse import unquote_plus
 
 from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError
 
+from civicauth.oauth2.inputs import PRINTABLE_ASCII
+
 MAX_HEADER_LENGTH = 1024
 
 
@@ -31,9 +33,12 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
     except (binascii.Error, ValueError):
         return None
     client_id, colon, secret = decoded.partition(":")
+    client_id, secret = unquote_plus(client_id), unquote_plus(secret)
     if not colon or not client_id:
         return None
-    return unquote_plus(client_id), unquote_plus(secret)
+    if not PRINTABLE_ASCII.fullmatch(client_id) or not PRINTABLE_ASCII.fullmatch(secret):
+        return None  # never looked up: no such client can exist
+    return client_id, secret
 
 
 def authenticate_client_secret_basic(

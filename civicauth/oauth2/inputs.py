@@ -11,6 +11,10 @@ from urllib.parse import parse_qsl
 
 from litestar import Request
 
+# RFC 6749 Appendix A: every OAuth parameter, client_id and secret included,
+# is VSCHAR (printable ASCII).
+PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
+
 # Far above any legitimate request: the longest value is a redirect_uri
 # (2000 characters, as stored), and no flow sends more than a dozen fields.
 MAX_PARAMETERS = 32
@@ -59,14 +63,11 @@ def check_parameters(params: list[tuple[str, str]]) -> None:
     for name, value in params:
         if len(name) > MAX_NAME_LENGTH or len(value) > MAX_VALUE_LENGTH:
             raise MalformedRequest(f"The parameter {_shown(name)} is too long.")
-        if not _PRINTABLE_ASCII.fullmatch(name) or not _PRINTABLE_ASCII.fullmatch(value):
+        if not PRINTABLE_ASCII.fullmatch(name) or not PRINTABLE_ASCII.fullmatch(value):
             raise MalformedRequest("Parameters must be printable ASCII (RFC 6749 Appendix A).")
         if name in seen:
             raise MalformedRequest(f"The parameter {_shown(name)} is repeated.")
         seen.add(name)
-
-
-_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 
 
 def _shown(name: str) -> str:

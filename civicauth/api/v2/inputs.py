@@ -22,8 +22,35 @@ class MalformedBody(Exception):
         self.status = status
 
 
+NUL_ERROR = "must not contain NUL characters"
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether a string anywhere in a parameter's value holds NUL, which no
+    field means and PostgreSQL cannot store in text."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(holds_nul(item) for item in value)
+    return False
+
+
+def _refuse_nul(data: dict[str, Any]) -> dict[str, Any]:
+    errors = {key: [NUL_ERROR] for key, value in data.items() if holds_nul({key: value})}
+    if errors:
+        raise ValidationFailed(errors)
+    return data
+
+
 async def read_input(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    """The request's parameters as a flat dict; repeated form keys keep the last."""
+    """The request's parameters as a flat dict; repeated form keys keep the last.
+    A parameter holding NUL anywhere is a field error (422)."""
+    return _refuse_nul(await _read(request))
+
+
+async def _read(request: Request[Any, Any, Any]) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type in FORM_TYPES:
         form = await request.form()

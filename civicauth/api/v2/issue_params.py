@@ -13,6 +13,7 @@ import msgspec
 from litestar.di import Provide
 from litestar.params import Parameter
 
+from civicauth.api.v2.inputs import NUL_ERROR, holds_nul
 from civicauth.errors import ValidationFailed
 from civicauth.issues.geo import BoundingBox, Circle, Point
 from civicauth.issues.models import DEFAULT_STATUSES, STATUSES
@@ -96,7 +97,9 @@ def _point(lat: float | None, lng: float | None, errors: Errors) -> Point | None
 
 def _terms(search: str | None, errors: Errors) -> tuple[str, ...]:
     terms = search_terms(search or "")
-    if len(terms) > MAX_TERMS:
+    if holds_nul(search):
+        errors["search"] = [NUL_ERROR]
+    elif len(terms) > MAX_TERMS:
         errors["search"] = [f"has too many terms (maximum is {MAX_TERMS})"]
     elif any(len(term) > MAX_TERM_LENGTH for term in terms):
         errors["search"] = [f"has a term longer than {MAX_TERM_LENGTH} characters"]

@@ -32,6 +32,10 @@ def test_the_secret_may_hold_colons():
         basic(b"\xff\xfe:x"),
         basic(b"no-colon"),
         basic(b":secret-without-id"),
+        basic(b"app\x00:secret"),
+        basic(b"app%00:secret"),
+        basic(b"app:s%0Acret"),
+        basic("app:sécret".encode()),
         "Basic " + "QUFB" * 400,
     ],
 )
