@@ -18,27 +18,29 @@ CSRF_COOKIE = "civicauth_csrf"
 # The operator console checks CSRF itself, after checking that the caller
 # is an operator (web/admin/guard.py): anyone else gets its 404, not a 403.
 CONSOLE_PATHS = "^/admin(/|$)"
-# Endpoints that clients call with their own credentials, not from our pages
-# (and the console, above).
-CSRF_EXEMPT = [
+# Endpoints that clients call with their own credentials, not from our pages.
+CLIENT_PATHS = [
     "^/api/",
     "^/oauth/token",
     "^/oauth/revoke",
     "^/oauth/introspect",
     "^/oauth/userinfo",
-    CONSOLE_PATHS,
 ]
-# Where no page session is read or written: the client endpoints, the
-# metadata and what operators poll (not the console). On the token endpoint
-# the session middleware took 2% of the CPU per request, for a session no
-# client has.
-SESSIONLESS = [
-    *(path for path in CSRF_EXEMPT if path != CONSOLE_PATHS),
+# What machines poll or cache: metadata, keys, health, metrics, static files.
+# Read-only, and answered without a cookie so a shared cache may keep them.
+MACHINE_PATHS = [
     r"^/\.well-known/",
+    "^/oauth/discovery/",
     "^/static/",
     "^/healthz",
     "^/metrics",
 ]
+# No CSRF token for either (nor for the console, which checks its own).
+CSRF_EXEMPT = [*CLIENT_PATHS, *MACHINE_PATHS, CONSOLE_PATHS]
+# Where no page session is read or written (not the console). On the token
+# endpoint the session middleware took 2% of the CPU per request, for a
+# session no client has.
+SESSIONLESS = [*CLIENT_PATHS, *MACHINE_PATHS]
 
 
 def session_config(settings: Settings) -> DatabaseSessionConfig:
