@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from limits import parse
 
-from civicauth.auth.throttle import LimitStore, _Limits
+from civicauth.auth.throttle import LimitStore, NamedLimits
 from civicauth.metrics import count_throttled
 
 
-class LinkMailLimits(_Limits):
+class LinkMailLimits(NamedLimits):
     """Reset requests per email address (whether or not an account has it,
     so the limit tells nothing) and per client address; confirmation mails
     per account."""

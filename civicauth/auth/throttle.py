@@ -96,7 +96,7 @@ def make_storage(redis_url: str | None, prefix: str) -> LimitStore:
     return LimitStore(redis)
 
 
-class _Limits:
+class NamedLimits:
     """Named limits over one store, each counting under its own keys."""
 
     def __init__(self, storage: LimitStore, namespace: str) -> None:
@@ -137,7 +137,7 @@ class _Limits:
         await self.storage.reset()
 
 
-class FailedAuthThrottle(_Limits):
+class FailedAuthThrottle(NamedLimits):
     """Failed password checks, counted three ways.
 
     Per (account, address) is the tight limit: one place guessing one
@@ -166,7 +166,7 @@ class FailedAuthThrottle(_Limits):
             await self.count(item, key)
 
 
-class SignupThrottle(_Limits):
+class SignupThrottle(NamedLimits):
     """Sign-ups per client address: each one pays argon2 and adds a row."""
 
     def __init__(self, storage: LimitStore, *, per_address: str) -> None:
@@ -184,7 +184,7 @@ class SignupThrottle(_Limits):
 Creation = Literal["issue", "comment"]
 
 
-class CreationLimits(_Limits):
+class CreationLimits(NamedLimits):
     """Issues and comments per user, so one account (or a script holding its
     token) cannot flood the city with reports."""
 
