@@ -10,10 +10,13 @@ from litestar.testing import TestClient
 
 from civicauth.app import build_context, create_app
 from civicauth.context import AppContext
-from civicauth.db.migrate import upgrade
 from civicauth.settings import Settings
 from tests.cluster import Cluster, cluster_of
-from tests.support import Backend, LiveServer, live_server, make_backend, settings_env
+from tests.support import Backend, LiveServer, finish, live_server, make_backend, settings_env
+
+
+def pytest_sessionfinish() -> None:
+    finish()
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +25,8 @@ def backend(
 ) -> Iterator[Backend]:
     """A fresh, migrated database for one test module; a module may set
     ``SETTINGS = {"CIVICAUTH_...": ...}`` to change settings for its server."""
-    backend = make_backend(tmp_path_factory.mktemp("backend"))
+    backend = make_backend(tmp_path_factory.mktemp("backend"), migrated=True)
     backend.env.update(getattr(request.module, "SETTINGS", {}))
-    upgrade(backend.database_url)
     yield backend
     backend.close()
 
