@@ -106,9 +106,7 @@ def build_context(settings: Settings) -> AppContext:
         reset_per_address=settings.password_reset_limit_address,
         per_account=settings.email_link_limit_account,
     )
-    revocations = RevocationBus(
-        resolver.cache, settings.redis_url, settings.redis_prefix + ":revocations"
-    )
+    revocations = RevocationBus.of(settings, resolver.cache)
     return AppContext(
         settings,
         db,
