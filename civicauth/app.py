@@ -276,7 +276,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ctx.db.dispose()
 
     web = WebConfig(settings)
-    oauth2 = Provider(settings, ctx.db, on_revoked=ctx.forget_user)
+    oauth2 = Provider(
+        settings, ctx.db, on_revoked=ctx.forget_user, on_client_revoked=ctx.forget_client
+    )
     app = Litestar(
         route_handlers=[
             api_info,
