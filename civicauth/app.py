@@ -106,9 +106,7 @@ def build_context(settings: Settings) -> AppContext:
         reset_per_address=settings.password_reset_limit_address,
         per_account=settings.email_link_limit_account,
     )
-    revocations = RevocationBus(
-        resolver.cache, settings.redis_url, settings.redis_prefix + ":revocations"
-    )
+    revocations = RevocationBus.of(settings, resolver.cache)
     return AppContext(
         settings,
         db,
@@ -278,7 +276,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ctx.db.dispose()
 
     web = WebConfig(settings)
-    oauth2 = Provider(settings, ctx.db, on_revoked=ctx.forget_user)
+    oauth2 = Provider(
+        settings, ctx.db, on_revoked=ctx.forget_user, on_client_revoked=ctx.forget_client
+    )
     app = Litestar(
         route_handlers=[
             api_info,

@@ -305,9 +305,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def announce_app_tokens(client_id: str) -> None:
+    """Tell every serving process, over Redis, to drop what it cached of an
+    app's tokens (without Redis they read them again within a second)."""
+    from civicauth.auth.revocations import RevocationBus
+
+    RevocationBus.of(load_settings()).client_revoked(client_id)
+
+
 # Later parts (apps, tokens) register their subcommands here.
 COMMAND_HOOKS: list[Callable[[Any], None]] = [
-    oauth2_commands.register,
+    partial(oauth2_commands.register, announce=announce_app_tokens),
     mail_commands.register,
     key_commands.register,
     upkeep_commands.register,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from tests.support import Backend, LiveServer, live_server
 
@@ -63,6 +64,41 @@ def needs_shared_redis(backend: Backend, what: str) -> None:
     ``what`` between processes (SQLite deployments run one host)."""
     if "CIVICAUTH_REDIS_URL" not in backend.env:
         pytest.skip(f"{what} between processes needs Redis (CIVICAUTH_TEST_BACKEND=postgres)")
+
+
+class News:
+    """What the processes announce to each other on Redis (the revocations
+    channel, civicauth/auth/revocations.py), heard by a test's own
+    subscriber: shows a revocation went out as news, which a poll alone
+    cannot tell from a cache entry ageing out within the same second."""
+
+    def __init__(self, pubsub: redis.client.PubSub) -> None:
+        self._pubsub = pubsub
+        self._heard: list[str] = []
+
+    def heard(self, message: str, timeout: float = 5.0) -> None:
+        """Wait (bounded) for ``message``; fail naming what was heard instead."""
+        deadline = time.monotonic() + timeout
+        while message not in self._heard and (left := deadline - time.monotonic()) > 0:
+            got = self._pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
+            if got is not None:
+                self._heard.append(got["data"].decode())
+        assert message in self._heard, f"{message!r} not announced; heard {self._heard}"
+
+
+@contextmanager
+def news_of(backend: Backend) -> Iterator[News]:
+    """Listen to the revocations channel of ``backend``'s servers until the
+    block ends (subscribed, and confirmed, before it begins)."""
+    env = backend.env
+    channel = env.get("CIVICAUTH_REDIS_PREFIX", "civicauth") + ":revocations"
+    client = redis.Redis.from_url(env["CIVICAUTH_REDIS_URL"], socket_timeout=5)
+    with client, client.pubsub() as pubsub:
+        pubsub.subscribe(channel)
+        confirmed = pubsub.get_message(timeout=5)
+        assert confirmed is not None, "Redis did not confirm the subscription"
+        assert confirmed["type"] == "subscribe", confirmed
+        yield News(pubsub)
 
 
 def settles_within(

@@ -14,7 +14,8 @@ revocation itself, which is already committed in the database.
 
 Messages: ``user:<id>`` (every credential of a user: a password change or
 reset, a revoked grant or personal access token, a locked account) and
-``client:<client_id>`` (every token of an application: a suspended app).
+``client:<client_id>`` (every token of an application: the app suspended,
+rejected or reinstated, or a token of its own, without a user, revoked).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import redis
 import redis.asyncio as aioredis
 
 from civicauth.auth.cache import CredentialCache
+from civicauth.settings import Settings
 
 log = logging.getLogger("civicauth.revocations")
 
@@ -66,6 +68,13 @@ class RevocationBus:
         self._sync_lock = threading.Lock()
         self._publishing: set[asyncio.Task[None]] = set()
 
+    @classmethod
+    def of(cls, settings: Settings, cache: CredentialCache | None = None) -> RevocationBus:
+        """The bus on the configured Redis and channel; without a cache (the
+        command line, which holds no credentials) it only publishes."""
+        channel = settings.redis_prefix + ":revocations"
+        return cls(cache or CredentialCache(), settings.redis_url, channel)
+
     @property
     def enabled(self) -> bool:
         return self._url is not None
@@ -79,7 +88,9 @@ class RevocationBus:
         self._publish(_message_of("user", user_id))
 
     def client_revoked(self, client_id: str) -> None:
-        """Every token of an application stops (a suspended app)."""
+        """Every token of an application stops or starts working (the app
+        suspended, rejected or reinstated), or one of its tokens without a
+        user was revoked: every process reads its tokens again."""
         self.cache.forget_client(client_id)
         self._publish(_message_of("client", client_id))
 

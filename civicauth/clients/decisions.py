@@ -12,7 +12,10 @@ decision is.
 
 What each state means for the app's use is decided elsewhere, from
 ``Client.status`` alone: ``Client.usable_by`` for its flows, the API
-request resolver for its tokens (auth/resolver.py).
+request resolver for its tokens (auth/resolver.py). A decision that makes
+the app's tokens stop or start working says so (``Decision.changes_tokens``):
+once it is committed, its caller tells every process to drop what it cached
+of them (``AppContext.forget_client``; from the command line, over Redis).
 """
 
 from __future__ import annotations
@@ -45,6 +48,9 @@ class Decision:
     summary: str
     # The reviewed fields a change decision concerned.
     fields: tuple[str, ...] = ()
+    # The app's tokens stop or start working (a rejection, a suspension, a
+    # reinstatement): every process must forget what it cached of them.
+    changes_tokens: bool = False
 
 
 def contacts_of(client: Client) -> list[tuple[str, str]]:
@@ -139,7 +145,8 @@ def reject(
         )
     client.status = REJECTED
     _record(session, client, by, "app_rejected", reason=reason, address=address)
-    return Decision("app_rejected", f"rejected {_label(client)}")
+    # Its developer's own tokens, good while it was pending, stop.
+    return Decision("app_rejected", f"rejected {_label(client)}", changes_tokens=True)
 
 
 def reject_change(
@@ -167,8 +174,9 @@ def suspend(
     session: Session, client: Client, by: User | None, reason: str, *, address: str | None = None
 ) -> Decision:
     """Suspend an approved app: its flows are refused, and so are its tokens
-    (``401 invalid_token``) while it is suspended, on every worker within the
-    credential cache's freshness. Nothing is revoked: reinstating it makes
+    (``401 invalid_token``) while it is suspended, in every process as soon
+    as the caller announces it (``changes_tokens``), within the credential
+    cache's freshness in any case. Nothing is revoked: reinstating it makes
     the tokens that have not expired work again. Raises ValidationFailed
     without a reason, NotNow for an app that is not approved."""
     reason = clean_reason(reason)
@@ -176,7 +184,7 @@ def suspend(
         raise NotNow(f"{_label(client)} is {client.status}: only an approved app is suspended")
     client.status = SUSPENDED
     _record(session, client, by, "app_suspended", reason=reason, address=address)
-    return Decision("app_suspended", f"suspended {_label(client)}")
+    return Decision("app_suspended", f"suspended {_label(client)}", changes_tokens=True)
 
 
 def reinstate(
@@ -188,4 +196,4 @@ def reinstate(
         raise NotNow(f"{_label(client)} is {client.status}: only a suspended app is reinstated")
     client.status, client.review_reason = APPROVED, ""
     _record(session, client, by, "app_reinstated", address=address)
-    return Decision("app_reinstated", f"reinstated {_label(client)}")
+    return Decision("app_reinstated", f"reinstated {_label(client)}", changes_tokens=True)

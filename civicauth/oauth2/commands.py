@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -133,9 +133,13 @@ def cmd_apps_reject_change(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_apps_decide(args: argparse.Namespace, *, decision: str) -> int:
+def cmd_apps_decide(
+    args: argparse.Namespace, *, decision: str, announce: Callable[[str], None]
+) -> int:
     """``apps reject|suspend|reinstate``: the console's decisions
-    (clients/decisions.py), mailed to both contacts and logged."""
+    (clients/decisions.py), mailed to both contacts and logged. Once one
+    that changes whether the app's tokens work is committed, ``announce``
+    tells the serving processes (they forget what they cached of them)."""
     with _transaction() as session:
         client = clients.get_client(session, args.client_id)
         if decision == "reinstate":
@@ -143,7 +147,10 @@ def cmd_apps_decide(args: argparse.Namespace, *, decision: str) -> int:
         else:
             decide = decisions.reject if decision == "reject" else decisions.suspend
             done = decide(session, client, None, args.reason)
-        print(done.summary)
+        client_id = client.client_id
+    if done.changes_tokens:
+        announce(client_id)
+    print(done.summary)
     return 0
 
 
@@ -180,8 +187,14 @@ def _add_apps_create(apps: Any) -> None:
     create.set_defaults(func=cmd_apps_create)
 
 
-def register(commands: Any) -> None:
-    """Add ``apps`` to the ``civicauth`` command."""
+def _announced_nowhere(client_id: str) -> None:
+    """Without a serving process to tell, the caches' freshness suffices."""
+
+
+def register(commands: Any, announce: Callable[[str], None] = _announced_nowhere) -> None:
+    """Add ``apps`` to the ``civicauth`` command; ``announce(client_id)``
+    tells every serving process that an app's tokens changed (the command
+    line passes the revocation bus, which this layer may not import)."""
     apps = commands.add_parser("apps", help="registered applications").add_subparsers(
         dest="apps_command", required=True, metavar="COMMAND"
     )
@@ -209,7 +222,7 @@ def register(commands: Any) -> None:
         decide.add_argument("client_id")
         if name != "reinstate":
             decide.add_argument("--reason", required=True, help="mailed to the app's contacts")
-        decide.set_defaults(func=partial(cmd_apps_decide, decision=name))
+        decide.set_defaults(func=partial(cmd_apps_decide, decision=name, announce=announce))
     reject_change.set_defaults(func=cmd_apps_reject_change)
 
 

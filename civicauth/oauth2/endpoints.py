@@ -62,7 +62,7 @@ class RevocationEndpoint(_Revocation):
         return found if found and found.row.revoked_at is None else None
 
     def revoke_token(self, token: TokenAdapter, request: Any) -> None:
-        self.server.note_revoked(token.row.user_id)
+        self.server.note_revoked(token.row.user_id, token.row.client_pk)
         if token.as_refresh:
             # RFC 7009 §2.1: revoking a refresh token ends the access tokens
             # of the same grant too.

@@ -60,13 +60,16 @@ class Provider:
         settings: Settings,
         db: Database,
         on_revoked: Callable[[int], None] | None = None,
+        on_client_revoked: Callable[[str], None] | None = None,
     ) -> None:
         """``on_revoked(user_id)`` runs after a request that revoked tokens of
-        that user has committed: this process drops its cached credentials at
-        once (other processes re-check within a second anyway)."""
+        that user has committed, ``on_client_revoked(client_id)`` after one
+        that revoked an app's own token (no user): every process drops the
+        cached credentials concerned (AppContext.forget_user, forget_client)."""
         self.db = db
         self.config = ServerConfig.from_settings(settings)
         self.on_revoked = on_revoked
+        self.on_client_revoked = on_client_revoked
 
     # -- token, revocation, introspection ------------------------------------
 
@@ -108,6 +111,8 @@ class Provider:
                 response = server.handle_error_response(None, error)
         for user_id in server.revoked_users if self.on_revoked else ():
             self.on_revoked(user_id)  # type: ignore[misc]
+        for client_id in server.revoked_clients if self.on_client_revoked else ():
+            self.on_client_revoked(client_id)  # type: ignore[misc]
         return response
 
     # -- authorization endpoint (RFC 6749 §3.1) -------------------------------

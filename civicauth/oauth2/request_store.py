@@ -1,6 +1,6 @@
 """What the authorization server, its grants and its endpoints share for one
 request: the configuration, the request's database session, the clients
-looked up so far, the users whose tokens were revoked, and the making of
+looked up so far, the users (or apps) whose tokens were revoked, and the making of
 token pairs. The grants and endpoints import this module, never server.py,
 which registers them (an import-linter contract keeps it so)."""
 
@@ -57,9 +57,11 @@ class RequestStore:
         self.session = session
         self.config = config
         self._clients: dict[str, ClientAdapter | None] = {}
-        # Users whose tokens this request revoked: their cached credentials
-        # are dropped once the transaction commits.
+        # Users whose tokens this request revoked, and apps whose own tokens
+        # (without a user: client credentials) it revoked: their cached
+        # credentials are dropped once the transaction commits.
         self.revoked_users: set[int] = set()
+        self.revoked_clients: set[str] = set()
         self._signing_keys: dict[str, Any] = {}
 
     def query_client(self, client_id: str | None) -> ClientAdapter | None:
@@ -74,9 +76,13 @@ class RequestStore:
         row = self.session.get(Client, client_pk)
         return row.client_id if row else None
 
-    def note_revoked(self, user_id: int | None) -> None:
+    def note_revoked(self, user_id: int | None, client_pk: int | None = None) -> None:
+        """A token of ``user_id`` was revoked; one without a user is noted by
+        its app (``client_pk``) instead."""
         if user_id is not None:
             self.revoked_users.add(user_id)
+        elif client_pk is not None and (client_id := self.client_id_of(client_pk)):
+            self.revoked_clients.add(client_id)
 
     # -- OpenID Connect -------------------------------------------------------
 

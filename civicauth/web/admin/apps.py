@@ -158,6 +158,9 @@ async def _decide(
     except decisions.NotNow as exc:
         errors = {"decision": [str(exc)]}
         return await to_thread.run_sync(lambda: render_app(ctx, user, client_id, 409, errors))
+    if decision.changes_tokens:
+        # Committed: every worker of every process drops the app's cached tokens.
+        ctx.forget_client(client_id)
     flash(request, decision.summary[0].upper() + decision.summary[1:] + ".", category="success")
     return Redirect(f"/admin/apps/{client_id}", status_code=303)
 

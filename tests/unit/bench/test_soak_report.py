@@ -98,6 +98,14 @@ def test_a_token_table_that_stays_level_is_flat_and_one_that_grows_is_not():
     growing = base + [Sample(float(t), 100 + 100 * t, 30 * t) for t in range(1, 20)]
     assert not Flatness(growing, issued=5000, warmup_s=5).flat
     assert not Flatness(level[:6], issued=5000, warmup_s=5).flat  # too few samples to say
+    # A PostgreSQL soak's rows (616 at the start): the rate of issue swings,
+    # and the last rounds ran late; the median stays put.
+    swinging = [995, 1055, 1077, 1105, 1060, 1034, 962, 916, 910, 965, 1055, 1114, 1140]
+    swinging += [1118, 1082, 1022, 1116, 1088, 1116, 1065, 1251, 1291, 1216]
+    measured = [Sample(0.0, 616, 0)] + [Sample(7.0 + t, n, 150) for t, n in enumerate(swinging)]
+    assert Flatness(measured, issued=3928, warmup_s=7).flat
+    stopped = [Sample(0.0, 616, 0)] + [Sample(7.0 + t, 995 + 130 * t, 0) for t in range(23)]
+    assert not Flatness(stopped, issued=3928, warmup_s=7).flat  # a purge that stopped
     shown = format_flatness(Flatness(level, issued=5000, warmup_s=5), "3", "1")
     assert "5,000 tokens issued (TTL 3 s, purge every 1 s)" in shown
     assert "above the 100 at the start, after the warm-up: 300..320" in shown

@@ -22,20 +22,25 @@ def app_in(session, status: str, **changes: object) -> Client:  # type: ignore[n
 
 
 @pytest.mark.parametrize(
-    ("status", "decide", "after"),
+    ("status", "decide", "after", "changes_tokens"),
     [
-        ("pending", lambda s, c: decisions.approve(s, c, None), "approved"),
-        ("pending", lambda s, c: decisions.reject(s, c, None, "spam"), "rejected"),
-        ("approved", lambda s, c: decisions.suspend(s, c, None, "abuse"), "suspended"),
-        ("suspended", lambda s, c: decisions.reinstate(s, c, None), "approved"),
+        # A pending app's tokens are its developer's, and stay good once approved.
+        ("pending", lambda s, c: decisions.approve(s, c, None), "approved", False),
+        ("pending", lambda s, c: decisions.reject(s, c, None, "spam"), "rejected", True),
+        ("approved", lambda s, c: decisions.suspend(s, c, None, "abuse"), "suspended", True),
+        ("suspended", lambda s, c: decisions.reinstate(s, c, None), "approved", True),
     ],
 )
-def test_each_decision_moves_its_state_records_and_mails(ctx, status, decide, after):
+def test_each_decision_moves_its_state_records_and_mails(
+    ctx, status, decide, after, changes_tokens
+):
     with ctx.db.transaction() as session:
         client = app_in(session, status)
         before = session.scalar(select(MailMessage.id).order_by(MailMessage.id.desc()))
         decision = decide(session, client)
         assert client.status == after
+        # Whether every process must forget the app's cached tokens.
+        assert decision.changes_tokens is changes_tokens
         assert client.reviewed_at is not None
         new = session.scalars(
             select(MailMessage).where(MailMessage.id > (before or 0)).order_by(MailMessage.id)
