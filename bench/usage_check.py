@@ -120,8 +120,14 @@ def read_usage_page(base_url: str, email: str, password: str) -> dict[Key, int]:
         page = client.get("/admin/usage")
         if page.status_code != 200:
             raise ServerError(f"/admin/usage answered {page.status_code}")
-    shown: dict[Key, int] = {(m, ""): int(n) for m, n in _METHOD_TOTAL.findall(page.text)}
-    shown.update({("oauth", app): int(n) for app, n in _APP_ROW.findall(page.text)})
+    return usage_shown(page.text)
+
+
+def usage_shown(html: str) -> dict[Key, int]:
+    """What the usage page shows: each method's total over the 30 days (app
+    ""), and each application's OAuth requests (by client id)."""
+    shown: dict[Key, int] = {(m, ""): int(n) for m, n in _METHOD_TOTAL.findall(html)}
+    shown.update({("oauth", app): int(n) for app, n in _APP_ROW.findall(html)})
     return shown
 
 
