@@ -39,6 +39,7 @@ from bench.server import (
     wait_until_idle,
 )
 from bench.table import Outcome, format_table, write_json
+from bench.usage_check import Row, compare, expected_counts, format_rows, read_usage_page
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # Codes and refresh tokens minted for each second of the scenarios that spend
@@ -73,6 +74,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         + ", ".join(s.name for s in SCENARIOS),
     )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument(
+        "--no-usage-check",
+        dest="usage_check",
+        action="store_false",
+        help="skip reading /admin/usage after the run to compare its counts with wrk's",
+    )
     args = parser.parse_args(argv)
     for name in ("workers", "duration", "connections", "threads"):
         if getattr(args, name) < 1:
@@ -108,16 +115,17 @@ def measure(
         request = probe(server.url, scenario, fixtures)
     except Unavailable as exc:
         return Outcome(scenario, unavailable=str(exc))
+    warmup = None
     if args.warmup > 0 and scenario.warmup:
         warm = wrk.Load(args.connections, args.threads, args.warmup)
-        wrk.run(server.url, request, warm, tmp, scenario.count_statuses)
+        warmup = wrk.run(server.url, request, warm, tmp, scenario.count_statuses)
     settle(server)
     load = wrk.Load(args.connections, args.threads, args.duration)
     cpu_before = tree_cpu_seconds(server.pid)
     result = wrk.run(server.url, request, load, tmp, scenario.count_statuses)
     cpu_s = tree_cpu_seconds(server.pid) - cpu_before
     settle(server)
-    return Outcome(scenario, result, server_cpu_s=cpu_s)
+    return Outcome(scenario, result, server_cpu_s=cpu_s, warmup=warmup)
 
 
 def settle(server: Server) -> None:
@@ -145,6 +153,21 @@ def run_all(
                 print(f"  {scenario.name} ...", file=sys.stderr, flush=True)
                 outcomes[scenario.name] = measure(server, scenario, fixtures, args, tmp)
     return [outcomes[s.name] for s in args.scenarios]
+
+
+def check_usage(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    fixtures: Fixtures,
+    outcomes: list[Outcome],
+    tmp: Path,
+) -> list[Row]:
+    """Once every server of the run has stopped (and flushed its counts), a
+    server of its own answers the operator: /admin/usage against what wrk got."""
+    expected = expected_counts(outcomes, fixtures.bearer_client[0])
+    with running_server(args.server, 1, env, tmp) as server:
+        shown = read_usage_page(server.url, *fixtures.operator)
+    return compare(expected, shown, args.connections)
 
 
 def metadata(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
@@ -187,8 +210,11 @@ def bench(args: argparse.Namespace) -> int:
         fixtures = seed(env, tmp, args.issues, spendable=SPENDABLE_PER_SECOND * args.duration)
         print(f"measuring on {args.server}, {args.workers} workers:", file=sys.stderr, flush=True)
         outcomes = run_all(args, env, fixtures, tmp)
+        usage = check_usage(args, env, fixtures, outcomes, tmp) if args.usage_check else []
     meta = metadata(args, database_url)
     print(format_table(outcomes))
+    if usage:
+        print("\n/admin/usage (30 days) against the 2xx answers wrk got:\n" + format_rows(usage))
     write_json(args.output, meta, outcomes)
     before, after = (
         f"{meta['machine'][k][0]:.1f}" for k in ("load_average_before", "load_average_after")
@@ -196,6 +222,9 @@ def bench(args: argparse.Namespace) -> int:
     print(
         f"\nload average {before} before, {after} after; written to {args.output}", file=sys.stderr
     )
+    if not all(row.ok for row in usage):
+        print("bench: /admin/usage does not agree with wrk (see above)", file=sys.stderr)
+        return 1
     return 0
 
 

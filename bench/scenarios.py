@@ -62,6 +62,9 @@ class Scenario:
     warmup: bool = True
     # Run once before the scenario, with the database URL (e.g. more rows).
     prepare: Callable[[str], None] | None = None
+    # The usage method (basic, oauth, personal) its answers are counted as on
+    # /admin/usage, which the bench checks after the run (bench/usage_check.py).
+    usage: str | None = None
 
 
 def basic(user: str, password: str) -> dict[str, str]:
@@ -127,12 +130,20 @@ SCENARIOS: tuple[Scenario, ...] = (
         "GET /api/v2/profile with the demo user's Basic credentials",
         lambda f: Request(PROFILE, headers=basic(f.email, f.password)),
         target=0.40,
+        usage="basic",
     ),
     Scenario(
         "bearer-valid",
         "GET /api/v2/profile with a live OAuth access token",
         lambda f: Request(PROFILE, headers=bearer(f.access_token)),
         target=0.40,
+        usage="oauth",
+    ),
+    Scenario(
+        "personal-valid",
+        "GET /api/v2/profile with the demo user's personal access token",
+        lambda f: Request(PROFILE, headers=bearer(f.personal_token)),
+        usage="personal",
     ),
     Scenario(
         "bearer-invalid",
@@ -199,6 +210,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "bearer-valid again once 10^6 access tokens are stored (bulk-inserted first)",
         lambda f: Request(PROFILE, headers=bearer(f.access_token)),
         prepare=lambda url: fill_access_tokens(url, 1_000_000),
+        usage="oauth",
     ),
     Scenario(
         "basic-wrong",

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from bench.server import ServerError, run_cli
+from bench.usage_check import create_operator, issue_personal_token
 from civicauth.accounts.models import User
 from civicauth.accounts.validation import normalize_email
 from civicauth.clients.models import Client
@@ -82,6 +83,9 @@ class Fixtures:
     refresh_tokens: tuple[str, ...] = ()  # live refresh tokens of distinct grants
     issue_id: int = 0
     search: str = "Streetlight"
+    personal_token: str = ""  # the demo user's, for personal-valid
+    # Who reads /admin/usage after the run (bench/usage_check.py): (email, password).
+    operator: tuple[str, str] = ("", "")
 
 
 # The five items of the seed's app registration, for both bench apps.
@@ -302,6 +306,7 @@ def seed(env: dict[str, str], cwd: Path, issues: int, spendable: int) -> Fixture
     _cli(env, cwd, "demo")
     reporter_id = create_reporter(env, cwd)
     app = create_client_credentials_app(env, cwd)
+    operator = create_operator(env, cwd)
     keys = secrets.TokenKeys(env["CIVICAUTH_SECRET_KEY"])
     db = Database(env["CIVICAUTH_DATABASE_URL"], info=secrets.session_info(keys))
     try:
@@ -310,6 +315,7 @@ def seed(env: dict[str, str], cwd: Path, issues: int, spendable: int) -> Fixture
             token, refresh_tokens = issue_tokens(session, bearer_app, spendable)
             codes = mint_codes(session, bearer_app, spendable)
             openid_codes = mint_codes(session, bearer_app, spendable, openid=True)
+        personal_token = issue_personal_token(env, bearer_app.user_id)
         rows = issue_rows(issues, reporter_id)
         insert_issues(db, rows)
         with db.read() as session:
@@ -332,4 +338,6 @@ def seed(env: dict[str, str], cwd: Path, issues: int, spendable: int) -> Fixture
         openid_codes=tuple(openid_codes),
         refresh_tokens=tuple(refresh_tokens),
         issue_id=middle + issues // 2,
+        personal_token=personal_token,
+        operator=operator,
     )

@@ -35,6 +35,8 @@ class Outcome:
     result: WrkResult | None = None
     unavailable: str = ""  # why the scenario did not run
     server_cpu_s: float | None = None  # CPU the server spent during the measured run
+    # The unmeasured warm-up before it (its answers are counted in the usage too).
+    warmup: WrkResult | None = None
 
     @property
     def cpu_ms(self) -> float | None:

@@ -28,6 +28,7 @@ LABELS = {
     "links": "mailed links",
     "sessions": "idle sessions",
     "sent_mail": "sent mails",
+    "usage": "API usage rows past their keeping",
 }
 
 

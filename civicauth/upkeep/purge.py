@@ -30,6 +30,8 @@ from civicauth.tokens.codes import dead_codes
 from civicauth.tokens.models import AuthorizationCode, OAuthToken, PersonalAccessToken
 from civicauth.tokens.oauth_tokens import RefreshLifetimes, dead_rows, expired_refresh_rows
 from civicauth.tokens.personal import revoked_rows
+from civicauth.usage.models import ApiUsage
+from civicauth.usage.reports import past_keeping
 
 BATCH = 500
 # A bound on one round's work per kind (BATCH * MAX_BATCHES rows); the next
@@ -61,6 +63,7 @@ def kinds(settings: Settings) -> list[Kind]:
         Kind("links", AccountToken, dead_links),
         Kind("sessions", WebSession, lambda now: idle_rows(idle, now)),
         Kind("sent_mail", MailMessage, lambda now: sent_before(now - keep_sent)),
+        Kind("usage", ApiUsage, lambda now: past_keeping(settings.usage_keep_days, now)),
     ]
 
 
@@ -72,6 +75,7 @@ KIND_NAMES = (
     "links",
     "sessions",
     "sent_mail",
+    "usage",
 )
 
 

@@ -1,11 +1,11 @@
-"""What the operator's usage page reads, and the purge of old rows."""
+"""What the operator's usage page reads, and which rows are past keeping."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from civicauth.accounts.models import User
@@ -129,10 +129,8 @@ def basic_agents(session: Session, since: date, limit: int = 100) -> list[BasicA
     return [BasicAgent(a, int(r), int(u), d) for a, r, u, d in session.execute(query)]
 
 
-def purge_usage(session: Session, keep_days: int, now: date | None = None) -> int:
-    """Delete the rows of days older than the last ``keep_days`` (never fewer
-    than the page's 30); returns how many rows went."""
+def past_keeping(keep_days: int, now: datetime) -> ColumnElement[bool]:
+    """The rows of days older than the last ``keep_days`` (UTC; never fewer
+    than the page's 30): what the upkeep purges (civicauth/upkeep/purge.py)."""
     keep = max(keep_days, PERIOD_DAYS)
-    oldest_kept = (now or today()) - timedelta(days=keep - 1)
-    result = session.execute(delete(ApiUsage).where(ApiUsage.day < oldest_kept))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return ApiUsage.day < now.date() - timedelta(days=keep - 1)

@@ -60,11 +60,13 @@ def test_dead_rows_of_every_kind_go_and_live_ones_stay(ctx, settings, owner):
         "links": 1,
         "sessions": 1,
         "sent_mail": 1,
+        "usage": 1,
     }
     assert purged.tokens == 3
     assert describe(purged) == (
         "3 tokens (1 with an expired refresh token), 1 authorization codes, "
-        "1 revoked personal access tokens, 1 mailed links, 1 idle sessions, 1 sent mails"
+        "1 revoked personal access tokens, 1 mailed links, 1 idle sessions, 1 sent mails, "
+        "1 API usage rows past their keeping"
     )
 
 

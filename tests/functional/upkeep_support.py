@@ -12,6 +12,7 @@ from civicauth.accounts.web_sessions import WebSession
 from civicauth.db import utcnow
 from civicauth.mail.models import FAILED, PENDING, SENT, MailMessage
 from civicauth.tokens.models import AuthorizationCode, OAuthToken, PersonalAccessToken
+from civicauth.usage.models import ApiUsage
 
 DAY = timedelta(days=1)
 
@@ -45,6 +46,12 @@ def code(client_pk: int, user_id: int, expires_in: timedelta) -> AuthorizationCo
         scope="public",
         expires_at=utcnow() + expires_in,
     )
+
+
+def usage(age_days: int) -> ApiUsage:
+    """A day's count of an app of its own, ``age_days`` days ago (UTC)."""
+    day = utcnow().date() - timedelta(days=age_days)
+    return ApiUsage(day=day, method="oauth", client_id=secrets.token_hex(8), count=3)
 
 
 def dead_rows(client_pk: int, user_id: int) -> list[Any]:
@@ -87,6 +94,7 @@ def dead_rows(client_pk: int, user_id: int) -> list[Any]:
             state=SENT,
             sent_at=now - 30 * DAY,
         ),
+        usage(400),  # past the 90 days kept by default
     ]
 
 
@@ -134,6 +142,8 @@ def live_rows(client_pk: int, user_id: int) -> list[Any]:
             created_at=now - 400 * DAY,
         ),
         MailMessage(to_address="x@example.com", template="t", context={}, state=PENDING),
+        usage(0),
+        usage(89),  # the oldest day kept by default
     ]
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select
 
 from civicauth.db import Database
 from civicauth.usage.counter import UsageCounter
 from civicauth.usage.flush import UsageFlusher, add_usage
 from civicauth.usage.models import ApiUsage
-from civicauth.usage.reports import daily_usage, period, purge_usage
+from civicauth.usage.reports import daily_usage, past_keeping, period
 
 
 def rows(ctx):
@@ -140,6 +140,14 @@ async def test_stop_flushes_what_is_left(ctx):
     assert rows(ctx) == {("personal", "", 4): 1}
 
 
+def purge_past_keeping(ctx, keep_days: int, today: date) -> int:
+    """Delete what the upkeep's purge would, at noon (UTC) of ``today``."""
+    noon = datetime.combine(today, time(12), UTC)
+    with ctx.db.transaction() as session:
+        gone = session.execute(delete(ApiUsage).where(past_keeping(keep_days, noon)))
+        return int(gone.rowcount)
+
+
 def test_daily_usage_and_purge_keep_the_period(ctx):
     clear(ctx)
     today = date(2026, 12, 2)
@@ -154,11 +162,9 @@ def test_daily_usage_and_purge_keep_the_period(ctx):
         usage = daily_usage(session, period(30, today))
     assert usage.of(today, "oauth") == 1
     assert usage.total("oauth") == 1 + 2 + 30  # days 0, 1 and 29 of the 30
-    with ctx.db.transaction() as session:
-        assert purge_usage(session, keep_days=90, now=today) == 2  # 90 and 400 days old
-    with ctx.db.transaction() as session:
-        # Never fewer than the page's 30 days: days 0 to 29 stay.
-        assert purge_usage(session, keep_days=7, now=today) == 2  # 30 and 89 days old
+    assert purge_past_keeping(ctx, keep_days=90, today=today) == 2  # 90 and 400 days old
+    # Never fewer than the page's 30 days: days 0 to 29 stay.
+    assert purge_past_keeping(ctx, keep_days=7, today=today) == 2  # 30 and 89 days old
     with ctx.db.read() as session:
         left = sorted(session.scalars(select(ApiUsage.day)))
     assert left == [today - timedelta(days=a) for a in (29, 1, 0)]
