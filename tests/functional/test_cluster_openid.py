@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -55,6 +56,10 @@ def published(server: LiveServer) -> dict[str, Any]:
 
 def rs256_kids(server: LiveServer) -> list[str]:
     return [key["kid"] for key in published(server)["keys"] if key.get("alg") == "RS256"]
+
+
+def shows(server: LiveServer, kids: list[str]) -> bool:
+    return rs256_kids(server) == kids
 
 
 def verified_by(server: LiveServer, id_token: str, issuer: LiveServer, client_id: str) -> str:
@@ -103,7 +108,7 @@ def test_a_rotation_with_the_cli_reaches_every_worker_of_both(
 
     for server in cluster.servers:
         # Published at once by every worker, after the old key, which still signs.
-        settles_within(lambda s=server: rs256_kids(s) == [old_kid, new_kid], CATCH_UP)
+        settles_within(partial(shows, server, [old_kid, new_kid]), CATCH_UP)
         assert header_of(id_token(server))["kid"] == old_kid
         for signed_on, token in before:
             assert verified_by(server, token, signed_on, app.client_id) == user_of(signed_on)
