@@ -30,6 +30,7 @@ EVENTS = {
     "password_confirm_failed": "Wrong password when confirming it for a sensitive action",
     "session_ended": "Signed out another session",
     "other_sessions_ended": "Signed out every other session",
+    "signed_out_by_app": "Signed out by an application (OpenID Connect logout)",
     # Second factors
     "second_factor_added": "Added a second factor",
     "second_factor_removed": "Removed a second factor",

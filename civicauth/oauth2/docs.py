@@ -4,12 +4,12 @@ bodies (RFC 6749 Appendix B encoding) and every answer they give."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIType
-from msgspec import Struct
+from msgspec import Meta, Struct
 
 FORM = "application/x-www-form-urlencoded"
 # A client authenticates with HTTP Basic (RFC 6749 §2.3.1) or in the body.
@@ -24,7 +24,10 @@ class OAuthError(Struct):
 
 
 class TokenResponse(Struct):
-    """RFC 6749 §5.1, with Doorkeeper's ``created_at``."""
+    """RFC 6749 §5.1, with Doorkeeper's ``created_at``; ``id_token`` when
+    the scope has ``openid``: for the code (OpenID Connect Core §3.1.3.3),
+    and for a refresh (§12.2: the same ``sub``, ``aud`` and ``auth_time``,
+    a new ``iat`` and ``exp``, no ``nonce``)."""
 
     access_token: str
     token_type: str
@@ -32,6 +35,10 @@ class TokenResponse(Struct):
     refresh_token: str | None = None
     scope: str | None = None
     created_at: int | None = None
+    id_token: Annotated[
+        str | None,
+        Meta(description="A signed ID token (a JWS: verify it with the JWKS)"),
+    ] = None
 
 
 class Introspection(Struct):

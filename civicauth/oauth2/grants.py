@@ -182,7 +182,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         grace = self.server.config.refresh_grace_seconds
         outcome = oauth_tokens.rotate_refresh(session, presented.row, grace)
         if outcome is Rotation.REPLAY:
-            return 200, self._replayed_pair(presented), self.TOKEN_RESPONSE_HEADER
+            replayed = 200, self._replayed_pair(presented), self.TOKEN_RESPONSE_HEADER
+            self.execute_hook("after_create_token_response", replayed)  # the ID token
+            return replayed
         if outcome is Rotation.REUSED:
             self._end_grant(presented)
         response: tuple[int, Any, Any] = super().create_token_response()

@@ -20,11 +20,15 @@ from typing import Any
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidClientError
 from authlib.oidc.core import grants as oidc
+from authlib.oidc.core.util import create_half_hash
 
 from civicauth.accounts.claims import subject_of
-from civicauth.oauth2.adapters import ClientAdapter, ResourceOwner
+from civicauth.clients.scopes import scope_list
+from civicauth.oauth2.adapters import ClientAdapter, CodeAdapter, ResourceOwner
 from civicauth.oauth2.grants import CodeIssuing
 from civicauth.oauth2.request_store import RequestStore
+from civicauth.signing_keys.services import sign_jwt
+from civicauth.tokens.codes import code_behind
 
 
 class IdTokenSigning:
@@ -80,6 +84,42 @@ class OpenIDCode(IdTokenSigning, oidc.OpenIDCode):
 
     def generate_user_info(self, user: ResourceOwner, scope: str) -> dict[str, Any]:
         return {"sub": subject_of(user.id)}
+
+
+class OpenIDRefresh(IdTokenSigning):
+    """OIDC Core §12.2: a refresh of a grant that has ``openid`` answers with
+    a new ID token for the same sign-in: the same ``sub`` and ``aud``, the
+    original ``auth_time`` and ``amr``, a new ``iat`` and ``exp``, no
+    ``nonce`` (and ``at_hash`` for the new access token, as at the code
+    exchange). The sign-in is the code's the grant began with, which the
+    purge keeps while the grant's tokens live; a grant whose code is gone
+    (one older than this rule) gets no ID token, as §12.2 allows."""
+
+    def __init__(self, server: RequestStore) -> None:
+        self.server = server
+
+    def __call__(self, grant: Any) -> None:
+        grant.register_hook("after_create_token_response", self.process_token)
+
+    def process_token(self, grant: Any, response: tuple[int, dict[str, Any], Any]) -> None:
+        _, token, _ = response
+        row = grant.request.refresh_token.row
+        if "openid" not in scope_list(token.get("scope")) or row.user_id is None:
+            return
+        code = code_behind(self.server.session, row)
+        if code is None:
+            return
+        client: ClientAdapter = grant.request.client
+        alg = self.get_client_algorithm(client)
+        signed_in = CodeAdapter(code)
+        owner = ResourceOwner(
+            row.user_id, signed_in.get_auth_time(), tuple(signed_in.get_amr() or ())
+        )
+        claims = {**self.get_client_claims(client), **sign_in_claims(owner)}
+        claims["sub"] = subject_of(row.user_id)
+        if (at_hash := create_half_hash(token["access_token"], alg)) is not None:
+            claims["at_hash"] = at_hash.decode()
+        token["id_token"] = sign_jwt(self.server.session, claims, alg)
 
 
 class FrontChannel(IdTokenSigning):

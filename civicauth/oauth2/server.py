@@ -24,7 +24,12 @@ from civicauth.oauth2.grants import (
     RefreshTokenGrant,
 )
 from civicauth.oauth2.inputs import OAuthInput
-from civicauth.oauth2.openid import OpenIDCode, OpenIDHybridGrant, OpenIDImplicitGrant
+from civicauth.oauth2.openid import (
+    OpenIDCode,
+    OpenIDHybridGrant,
+    OpenIDImplicitGrant,
+    OpenIDRefresh,
+)
 from civicauth.oauth2.pkce import S256CodeChallenge
 from civicauth.oauth2.request_store import RequestStore, ServerConfig
 from civicauth.oauth2.requests import CivicOAuth2Request
@@ -48,7 +53,7 @@ class CivicAuthorizationServer(RequestStore, AuthorizationServer):
         self.register_grant(ImplicitGrant)
         self.register_grant(OpenIDImplicitGrant)
         self.register_grant(OpenIDHybridGrant, [S256CodeChallenge(required=True)])
-        self.register_grant(RefreshTokenGrant)
+        self.register_grant(RefreshTokenGrant, [OpenIDRefresh(self)])
         self.register_grant(ClientCredentialsGrant)
         self.register_endpoint(RevocationEndpoint)
         self.register_endpoint(IntrospectionEndpoint)
@@ -67,7 +72,8 @@ class CivicAuthorizationServer(RequestStore, AuthorizationServer):
             refresh_token=token.get("refresh_token"),
             ttl=token["expires_in"],
             grant_id=parent.row.grant_id if parent else oauth_tokens.new_grant_id(),
-            code_id=code.row.id if code else None,
+            # A refresh keeps the code its grant began with (OIDC Core §12.2).
+            code_id=code.row.id if code else parent.row.code_id if parent else None,
             parent_id=parent.row.id if parent else None,
             # The absolute lifetime is carried across rotations.
             grant_issued_at=parent.row.grant_issued_at if parent else None,

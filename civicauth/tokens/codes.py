@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from civicauth.db import utcnow
 from civicauth.tokens import secrets
-from civicauth.tokens.models import AuthorizationCode
+from civicauth.tokens.models import AuthorizationCode, OAuthToken
 
 
 @dataclass(frozen=True)
@@ -105,5 +105,15 @@ def is_expired(row: AuthorizationCode, now: datetime | None = None) -> bool:
 
 def dead_codes(now: datetime) -> ColumnElement[bool]:
     """SQL for the codes the upkeep deletes: expired, used or not (a replay
-    of one is refused as unknown, as it was refused as expired)."""
-    return AuthorizationCode.expires_at <= now
+    of one is refused as unknown, as it was refused as expired); except an
+    OpenID Connect code (one that says how the resident signed in) while a
+    token of its grant still refers to it: the ID tokens of the grant's
+    refreshes repeat its sign-in (OIDC Core §12.2)."""
+    says_sign_in = AuthorizationCode.auth_time.is_not(None) | AuthorizationCode.amr.is_not(None)
+    referred_to = exists().where(OAuthToken.code_id == AuthorizationCode.id)
+    return (AuthorizationCode.expires_at <= now) & ~(says_sign_in & referred_to)
+
+
+def code_behind(session: Session, row: OAuthToken) -> AuthorizationCode | None:
+    """The code the grant of ``row`` began with, while it is stored."""
+    return session.get(AuthorizationCode, row.code_id) if row.code_id is not None else None

@@ -21,11 +21,12 @@ from litestar import Request, get, post
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
+from civicauth.accounts.audit import record_event
 from civicauth.accounts.models import User
 from civicauth.context import AppContext
 from civicauth.oauth2.logout import PARAMETERS, LogoutRefused, LogoutRequest, read_logout_request
 from civicauth.oauth2.metadata import END_SESSION_PATH
-from civicauth.web.forms import form_fields
+from civicauth.web.forms import client_address, form_fields
 from civicauth.web.guard import bad_request
 from civicauth.web.render import page
 from civicauth.web.session import sign_out, signed_in_user
@@ -47,6 +48,29 @@ def _read(ctx: AppContext, params: dict[str, str]) -> LogoutRequest:
         return read_logout_request(session, params)
 
 
+def _signed_out_by_app(ctx: AppContext, user: User, logout: LogoutRequest, address: str) -> None:
+    """The security log says which app signed the resident out (none: the
+    resident asked us directly, like the sign-out button, which is not logged)."""
+    if logout.client_id is None:
+        return
+    with ctx.db.write_transaction() as session:
+        record_event(
+            session,
+            "signed_out_by_app",
+            user_id=user.id,
+            client_id=logout.client_id,
+            address=address,
+            detail=logout.app_name or "",
+        )
+
+
+async def _sign_out(
+    request: AnyRequest, ctx: AppContext, user: User, logout: LogoutRequest
+) -> None:
+    await to_thread.run_sync(_signed_out_by_app, ctx, user, logout, client_address(request))
+    sign_out(request)
+
+
 def _done(request: AnyRequest, logout: LogoutRequest) -> Redirect:
     if logout.redirect_to:
         return Redirect(logout.redirect_to, status_code=303)
@@ -65,7 +89,7 @@ async def end_session(request: AnyRequest, ctx: AppContext) -> Template | Redire
     if user is None:  # nobody to sign out: only where to go is left
         return _done(request, logout)
     if logout.hinted_subject == str(user.id):
-        sign_out(request)
+        await _sign_out(request, ctx, user, logout)
         return _done(request, logout)
     return page("logout_confirm.html", user=user, logout=logout, action=CONFIRM_PATH)
 
@@ -89,7 +113,8 @@ async def confirm_end_session(request: AnyRequest, ctx: AppContext) -> Template 
         logout = await to_thread.run_sync(_read, ctx, fields)
     except LogoutRefused as exc:
         return bad_request(user, str(exc))
-    sign_out(request)
+    if user is not None:
+        await _sign_out(request, ctx, user, logout)
     return _done(request, logout)
 
 

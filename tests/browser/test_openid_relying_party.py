@@ -20,10 +20,12 @@ from joserfc.jwk import KeySet
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, screenshot
-from tests.functional.openid_support import openid_app
-
-CALLBACK = "/oauth/demo/callback"
-SIGNED_OUT = "/login"  # where the app sends residents after signing them out
+from tests.browser.openid_support import (
+    CALLBACK_HEADING,
+    SIGNED_OUT,
+    relying_party_app,
+    sign_in_on_the_way,
+)
 
 
 class RelyingParty:
@@ -90,21 +92,9 @@ class RelyingParty:
         return info
 
 
-def sign_in_on_the_way(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
 @pytest.fixture
 def app(server, ctx):
-    return openid_app(
-        ctx,
-        server.url,
-        redirect_uris=[server.url + CALLBACK],
-        post_logout_redirect_uris=[server.url + SIGNED_OUT],
-    )
+    return relying_party_app(ctx, server.url)
 
 
 def test_authlib_relying_party_signs_a_resident_in(page, server, app, make_user):
@@ -120,7 +110,7 @@ def test_authlib_relying_party_signs_a_resident_in(page, server, app, make_user)
     assert_accessible(page)
     screenshot(page, "consent-openid")
     page.get_by_role("button", name="Approve").click()
-    expect(page.get_by_role("heading", name="Demo app: what came back")).to_be_visible()
+    expect(page.get_by_role("heading", name=CALLBACK_HEADING)).to_be_visible()
     token = rp.fetch_token(page.url, state)
     claims = rp.validated(token, nonce)
     assert claims["sub"] == str(user_id)
@@ -144,7 +134,7 @@ def test_authlib_relying_party_refuses_a_wrong_nonce(page, server, app, make_use
     page.goto(url)
     sign_in_on_the_way(page, email, password)
     page.get_by_role("button", name="Approve").click()
-    expect(page.get_by_role("heading", name="Demo app: what came back")).to_be_visible()
+    expect(page.get_by_role("heading", name=CALLBACK_HEADING)).to_be_visible()
     token = rp.fetch_token(page.url, state)
     with pytest.raises(InvalidClaimError, match="nonce"):
         rp.validated(token, "another-nonce")
@@ -157,7 +147,7 @@ def test_an_expired_max_age_makes_chromium_sign_in_again(page, server, app, make
     page.goto(url)
     sign_in_on_the_way(page, email, password)
     page.get_by_role("button", name="Approve").click()
-    expect(page.get_by_role("heading", name="Demo app: what came back")).to_be_visible()
+    expect(page.get_by_role("heading", name=CALLBACK_HEADING)).to_be_visible()
     first = rp.validated(rp.fetch_token(page.url, state), "n1")
     # max_age=0: any earlier sign-in is too old (OIDC Core §3.1.2.1).
     rp2 = RelyingParty(server.url, app)
@@ -168,7 +158,7 @@ def test_an_expired_max_age_makes_chromium_sign_in_again(page, server, app, make
     assert_accessible(page)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Demo app: what came back")).to_be_visible()
+    expect(page.get_by_role("heading", name=CALLBACK_HEADING)).to_be_visible()
     assert "code" in parse_qs(urlsplit(page.url).query)
     second = rp2.validated(rp2.fetch_token(page.url, state), "n2")
     assert second["auth_time"] >= first["auth_time"]

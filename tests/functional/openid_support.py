@@ -4,6 +4,8 @@ against the JWKS with real client libraries)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from typing import Any
 
@@ -32,3 +34,9 @@ def claims_of(id_token: str) -> dict[str, Any]:
 
 def header_of(id_token: str) -> dict[str, Any]:
     return dict(jws.extract_compact(id_token.encode()).protected)
+
+
+def half_hash(value: str) -> str:
+    """OIDC Core §3.1.3.6 at_hash / §3.3.2.11 c_hash for RS256."""
+    digest = hashlib.sha256(value.encode()).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()

@@ -5,11 +5,13 @@ an unregistered URI is never followed."""
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from civicauth.accounts.audit import recent_events
 from civicauth.signing_keys.services import sign_jwt
 from tests.functional.oauth_support import Resident, form_of, register_app
 
@@ -164,3 +166,49 @@ def test_malformed_parameters_are_no_500(ctx, server, app, resident):
         answer = logout(resident, **params)
         assert answer.status_code in (200, 400), params
     assert signed_in(resident)
+
+
+def security_page_rows(resident: Resident) -> list[str]:
+    """The rows of the resident's security log, as text, newest first
+    (signed in again: the log is theirs to read)."""
+    resident.sign_in()
+    page = resident.http.get("/account/security")
+    assert page.status_code == 200, page.text[:300]
+    rows = re.findall(r"<tr>(.*?)</tr>", page.text, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+
+
+def test_the_security_log_says_which_app_signed_the_resident_out(ctx, server, app, resident):
+    hint = id_token(ctx, server, app, resident.user_id)
+    answer = logout(resident, id_token_hint=hint, post_logout_redirect_uri=RETURN)
+    assert answer.status_code == 303
+    with ctx.db.read() as session:
+        event = recent_events(session, resident.user_id, limit=1)[0]
+        assert (event.event, event.client_id, event.detail) == (
+            "signed_out_by_app",
+            app.client_id,
+            "Pothole Pal",
+        )
+    newest = next(row for row in security_page_rows(resident) if "Signed out" in row)
+    assert "Signed out by an application" in newest
+    assert app.client_id in newest
+    assert "Pothole Pal" in newest
+
+
+def test_a_confirmed_logout_an_app_asked_for_is_logged_too(ctx, server, app, resident):
+    asked = logout(resident, client_id=app.client_id, post_logout_redirect_uri=RETURN)
+    action, fields = form_of(asked.text, "/oauth/logout/confirm")
+    assert resident.http.post(action, data=fields).status_code == 303
+    with ctx.db.read() as session:
+        event = recent_events(session, resident.user_id, limit=1)[0]
+        assert (event.event, event.client_id) == ("signed_out_by_app", app.client_id)
+
+
+def test_a_logout_without_an_app_is_not_logged_as_one(ctx, server, app, resident):
+    asked = logout(resident)
+    action, fields = form_of(asked.text, "/oauth/logout/confirm")
+    assert resident.http.post(action, data=fields).status_code == 303
+    assert not signed_in(resident)
+    with ctx.db.read() as session:
+        events = {e.event for e in recent_events(session, resident.user_id)}
+    assert "signed_out_by_app" not in events

@@ -3,26 +3,18 @@ hybrid flows (OIDC Core §3.1-§3.3), their claims, and the nonce rule."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import time
 
 import httpx
 import pytest
 
 from tests.functional.oauth_support import authorize_params, callback_params, code_grant
-from tests.functional.openid_support import claims_of, header_of, openid_app
+from tests.functional.openid_support import claims_of, half_hash, header_of, openid_app
 
 
 @pytest.fixture
 def app(server, ctx):
     return openid_app(ctx, server.url)
-
-
-def half_hash(value: str) -> str:
-    """OIDC Core §3.1.3.6 at_hash / §3.3.2.11 c_hash for RS256."""
-    digest = hashlib.sha256(value.encode()).digest()
-    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
 
 def test_the_code_flow_adds_an_id_token_with_the_sign_in_claims(server, app, resident):

@@ -69,6 +69,24 @@ def test_prompt_none_without_consent_is_consent_required(server, app, resident):
     assert received["state"] == "st"
 
 
+def test_prompt_none_with_the_second_factor_pending_is_login_required(server, app, make_user):
+    _, email, password = make_user()
+    enrolling = Resident(server.url, email, password).sign_in()
+    secret, _ = enrol_totp(enrolling.http, password)
+    enrolling.authorize(ask(app))  # consent given: only the sign-in can be missing
+    half = Resident(server.url, email, password)  # another browser
+    step = password_step(half.http, email, password)
+    assert step.status_code == 303
+    assert step.headers["location"].startswith("/login/second-factor")
+    for response_type in ("code", "id_token"):
+        received = callback_params(half.open(ask(app, response_type, prompt="none")))
+        assert received["error"] == "login_required", response_type
+        assert received["state"] == "st"
+    # Once the second step is done, the same request is answered silently.
+    assert factor_step(half.http, code_after(secret, 1)).status_code == 303
+    assert "code" in callback_params(half.open(ask(app, prompt="none")))
+
+
 def test_prompt_none_after_consent_answers_without_a_page(server, app, resident):
     resident.authorize(ask(app))
     received = callback_params(resident.open(ask(app, prompt="none")))
