@@ -74,7 +74,7 @@ def issues_by_id(session: Session, ids: Sequence[int]) -> list[IssueRow]:
     if not ids:
         return []
     found: dict[int, IssueRow] = {}
-    for *fields, reporter_name in session.execute(_BY_IDS, {"ids": list(ids)}):
+    for *fields, reporter_name in session.execute(_BY_IDS, {"ids": list(ids)}).all():
         issue = IssueFields(*fields)
         found[issue.id] = IssueRow(issue, reporter_name)
     return [found[i] for i in ids if i in found]
