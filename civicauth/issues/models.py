@@ -26,18 +26,20 @@ def _lat_band_default(context: Any) -> int:
 
 
 LAT_BAND_INDEX_COLUMNS = (
-    "lat_band", "lng", "lat", "status", "created_at", "updated_at", "vote_count",
+    "lat_band", "status", "lng", "lat", "created_at", "updated_at", "vote_count",
 )  # fmt: skip
 
 
 class Issue(Base):
     __tablename__ = "issues"
     # Lists read one page in sort order and stop: one index per sort key.
-    # A bounding box reads ``ix_issues_lat_band``: one range of longitudes in
-    # each latitude band the box crosses, so it reads little more than the
-    # issues inside the box (a (lat, lng) index would read every longitude of
-    # the box's latitudes). The index also holds every other filter and sort
-    # key (and, on PostgreSQL, the id), so neither count nor page touches a row.
+    # A bounding box reads ``ix_issues_band_status``: one range of longitudes
+    # in each latitude band the box crosses and each status asked for, so it
+    # reads little more than the issues inside the box (a (lat, lng) index
+    # would read every longitude of the box's latitudes, and a status after
+    # the longitude every status). The index also holds every other filter and
+    # sort key (and, on PostgreSQL, the id), so neither count nor page touches
+    # a row.
     # Text search has its own indexes (migration 0004, issues/search.py).
     __table_args__ = (
         Index("ix_issues_created_at", "created_at"),
@@ -46,7 +48,7 @@ class Issue(Base):
         Index("ix_issues_status_created", "status", "created_at"),
         Index("ix_issues_reporter_created", "reporter_id", "created_at"),
         Index(
-            "ix_issues_lat_band",
+            "ix_issues_band_status",
             *LAT_BAND_INDEX_COLUMNS,
             # SQLite's indexes end in the rowid (the id) already.
             postgresql_include=["id"],

@@ -10,8 +10,8 @@ import math
 import httpx
 import pytest
 
+from civicauth.issues.listing import MAX_LISTED_BANDS
 from civicauth.issues.models import lat_band
-from civicauth.issues.queries import MAX_LISTED_BANDS
 from tests.functional.issues_support import add_issue, add_reporter
 
 # Latitudes on, just inside and just outside band boundaries (0.001 degree),

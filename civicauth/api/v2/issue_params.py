@@ -16,8 +16,8 @@ from litestar.params import Parameter
 from civicauth.api.v2.inputs import NUL_ERROR, holds_nul
 from civicauth.errors import ValidationFailed
 from civicauth.issues.geo import BoundingBox, Circle, Point
+from civicauth.issues.listing import IssueQuery
 from civicauth.issues.models import DEFAULT_STATUSES, STATUSES
-from civicauth.issues.queries import IssueQuery
 from civicauth.issues.search import MAX_TERM_LENGTH, MAX_TERMS, search_terms
 
 DEFAULT_RADIUS_M = 1000.0

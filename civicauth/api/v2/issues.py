@@ -33,7 +33,8 @@ from civicauth.api.v2.pagination import PAGE, Page, collection
 from civicauth.context import AppContext
 from civicauth.errors import ValidationFailed
 from civicauth.issues import queries, services
-from civicauth.issues.queries import CommentRow, IssueFields, IssueQuery, IssueRow
+from civicauth.issues.listing import IssueQuery
+from civicauth.issues.queries import CommentRow, IssueFields, IssueRow
 from civicauth.issues.validation import clean_comment, clean_report
 
 AnyRequest = Request[Any, Any, Any]

@@ -1,5 +1,6 @@
 """Migration 0004 builds the text search index, and its downgrade removes it;
-migration 0011 gives existing issues their latitude bands."""
+migration 0011 gives existing issues their latitude bands; migration 0016
+moves the status to second place in the band index, statistics included."""
 
 import math
 
@@ -36,7 +37,7 @@ def test_search_index_comes_and_goes_with_the_migration(backend):
     upgrade(url)
     if url.startswith("sqlite"):
         assert search_objects(url) >= {"issues_search"}
-        assert ("ix_issues_lat_band", "100000 1000 1 1 1 1 1 1") in sqlite_statistics(url)
+        assert ("ix_issues_band_status", "100000 1000 250 1 1 1 1 1") in sqlite_statistics(url)
     else:
         assert search_objects(url) == {"ix_issues_summary_trgm", "ix_issues_description_trgm"}
     downgrade(url, "0010")
@@ -95,5 +96,41 @@ def test_existing_issues_get_the_floor_of_their_latitude_as_band(backend):
     finally:
         engine.dispose()
     assert [band for _, band in rows] == [math.floor(lat * 1000) for lat in LATITUDES]
-    assert "ix_issues_lat_band" in issue_indexes(url)
+    assert "ix_issues_band_status" in issue_indexes(url)
     assert "ix_issues_lat_lng" not in issue_indexes(url)
+
+
+def band_index_columns(url: str) -> dict[str, list[str]]:
+    engine = create_engine(url)
+    try:
+        indexes = inspect(engine).get_indexes("issues")
+    finally:
+        engine.dispose()
+    wanted = {"ix_issues_lat_band", "ix_issues_band_status"}
+    return {index["name"]: index["column_names"] for index in indexes if index["name"] in wanted}
+
+
+def test_the_band_index_gains_the_status_second_and_gives_it_back(backend):
+    url = backend.database_url
+    upgrade(url)
+    assert band_index_columns(url) == {
+        "ix_issues_band_status": [
+            "lat_band", "status", "lng", "lat", "created_at", "updated_at", "vote_count",
+        ],
+    }  # fmt: skip
+    downgrade(url, "0015")
+    assert band_index_columns(url) == {
+        "ix_issues_lat_band": [
+            "lat_band", "lng", "lat", "status", "created_at", "updated_at", "vote_count",
+        ],
+    }  # fmt: skip
+    if url.startswith("sqlite"):
+        statistics = dict(sqlite_statistics(url))
+        assert statistics["ix_issues_lat_band"] == "100000 1000 1 1 1 1 1 1"
+        assert "ix_issues_band_status" not in statistics
+    upgrade(url)
+    assert list(band_index_columns(url)) == ["ix_issues_band_status"]
+    if url.startswith("sqlite"):
+        statistics = dict(sqlite_statistics(url))
+        assert statistics["ix_issues_band_status"] == "100000 1000 250 1 1 1 1 1"
+        assert "ix_issues_lat_band" not in statistics

@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import delete, update
 
 from civicauth.accounts.models import User
+from civicauth.issues.listing import IssueQuery
 from civicauth.issues.models import Issue
-from civicauth.issues.queries import IssueQuery, list_issues
+from civicauth.issues.queries import list_issues
 from civicauth.issues.search import search_terms
 from tests.functional.issues_support import add_issue
 
