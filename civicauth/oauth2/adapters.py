@@ -7,11 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from civicauth.clients import services as clients
-from civicauth.clients.models import PENDING, Client
+from civicauth.clients.models import PENDING
+from civicauth.clients.records import ClientRecord
 from civicauth.clients.scopes import DEFAULT_SCOPE, scope_list
 from civicauth.db import utcnow
 from civicauth.tokens import oauth_tokens
-from civicauth.tokens.models import AuthorizationCode, OAuthToken
+from civicauth.tokens.codes import CodeRecord
+from civicauth.tokens.models import OAuthToken
 from civicauth.tokens.oauth_tokens import RefreshLifetimes
 
 # RFC 6749 §3.1.1 response_type -> the grant type an app must be registered
@@ -42,7 +44,7 @@ class ResourceOwner:
 
 
 class ClientAdapter:
-    def __init__(self, row: Client) -> None:
+    def __init__(self, row: ClientRecord) -> None:
         self.row = row
         self.pk = row.id
         self.client_id = row.client_id
@@ -103,7 +105,7 @@ class ClientAdapter:
 
 
 class CodeAdapter:
-    def __init__(self, row: AuthorizationCode) -> None:
+    def __init__(self, row: CodeRecord) -> None:
         self.row = row
         self.code_challenge = row.code_challenge
         self.code_challenge_method = row.code_challenge_method

@@ -97,19 +97,21 @@ class AuthorizationCodeGrant(CodeIssuing, grants.AuthorizationCodeGrant):
 
     def query_authorization_code(self, code: str, client: ClientAdapter) -> CodeAdapter | None:
         session = self.server.session
-        row = codes.find_code(session, code)
-        if row is None or row.client_pk != client.pk:
-            return None
-        note_user(row.user_id)
-        if not codes.claim_code(session, row):
+        outcome = codes.claim_code(session, code, client.pk)
+        if outcome.spent is not None:
+            code_id, user_id = outcome.spent
+            note_user(user_id)
             # RFC 6749 §4.1.2: a code used twice is refused, and the tokens
             # issued from it are revoked (someone else may hold them).
-            oauth_tokens.revoke_issued_from_code(session, row.id)
-            self.server.note_revoked(row.user_id)
+            oauth_tokens.revoke_issued_from_code(session, code_id)
+            self.server.note_revoked(user_id)
             raise InvalidGrantError("The code was already used; its tokens are revoked.")
-        if codes.is_expired(row):
+        if outcome.record is None:
+            return None
+        note_user(outcome.record.user_id)
+        if codes.is_expired(outcome.record):
             raise InvalidGrantError("The code has expired.")
-        return CodeAdapter(row)
+        return CodeAdapter(outcome.record)
 
     def validate_token_request(self) -> None:
         super().validate_token_request()

@@ -14,8 +14,8 @@ from authlib.oauth2.rfc6749 import InvalidScopeError
 from sqlalchemy.orm import Session
 
 from civicauth.accounts import claims
-from civicauth.clients import services as clients
 from civicauth.clients.models import Client
+from civicauth.clients.records import find_client_record
 from civicauth.oauth2.adapters import ClientAdapter
 from civicauth.settings import Settings
 from civicauth.signing_keys.services import signing_key
@@ -66,7 +66,7 @@ class RequestStore:
         if not client_id:
             return None
         if client_id not in self._clients:
-            row = clients.find_client(self.session, client_id)
+            row = find_client_record(self.session, client_id)
             self._clients[client_id] = ClientAdapter(row) if row else None
         return self._clients[client_id]
 

@@ -28,6 +28,7 @@ from civicauth.tokens.models import OAuthToken
 # replayed old refresh token is still recognised (and ends its family).
 ROTATED_RETENTION = timedelta(days=30)
 _TABLE = Base.metadata.tables[OAuthToken.__tablename__]
+_INSERT = insert(_TABLE)
 # Built once (a bound parameter): building the query costs more than running it.
 _BY_REFRESH_DIGEST = select(OAuthToken).where(
     OAuthToken.refresh_token_digest == bindparam("digest")
@@ -141,7 +142,7 @@ def insert_token(session: Session, token: NewToken) -> None:
     """Store ``token`` with one INSERT and no ORM object: what the token
     endpoint does, which needs nothing of the row once it is written (an
     ORM object and its flush cost several times the statement itself)."""
-    session.execute(insert(_TABLE), _row_values(token))
+    session.execute(_INSERT, _row_values(token))
 
 
 def find_by_access_token(session: Session, token: str) -> OAuthToken | None:
