@@ -13,8 +13,7 @@ from civicauth.clients.scopes import DEFAULT_SCOPE, scope_list
 from civicauth.db import utcnow
 from civicauth.tokens import oauth_tokens
 from civicauth.tokens.codes import CodeRecord
-from civicauth.tokens.models import OAuthToken
-from civicauth.tokens.oauth_tokens import RefreshLifetimes
+from civicauth.tokens.oauth_tokens import AnyToken, RefreshLifetimes
 
 # RFC 6749 §3.1.1 response_type -> the grant type an app must be registered
 # for. OpenID Connect's implicit responses (OIDC Core §3.2) put tokens in the
@@ -136,7 +135,7 @@ class TokenAdapter:
     (which needs the refresh lifetimes to tell whether it has expired)."""
 
     def __init__(
-        self, row: OAuthToken, *, as_refresh: bool, lifetimes: RefreshLifetimes | None = None
+        self, row: AnyToken, *, as_refresh: bool, lifetimes: RefreshLifetimes | None = None
     ) -> None:
         if as_refresh and lifetimes is None:
             raise TypeError("a refresh token's adapter needs the refresh lifetimes")

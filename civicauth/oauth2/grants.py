@@ -22,7 +22,6 @@ from civicauth.metrics import REFRESH_REUSE
 from civicauth.oauth2.adapters import ClientAdapter, CodeAdapter, ResourceOwner, TokenAdapter
 from civicauth.oauth2.request_store import RequestStore
 from civicauth.tokens import codes, oauth_tokens, secrets
-from civicauth.tokens.models import OAuthToken
 from civicauth.tokens.oauth_tokens import Rotation
 
 log = logging.getLogger("civicauth.oauth2")
@@ -47,7 +46,7 @@ def refuse_locked(session: Any, user_id: int | None) -> None:
         raise InvalidGrantError("The account is locked by the people who run this service.")
 
 
-def refuse_expired(row: OAuthToken, lifetimes: oauth_tokens.RefreshLifetimes) -> None:
+def refuse_expired(row: oauth_tokens.AnyToken, lifetimes: oauth_tokens.RefreshLifetimes) -> None:
     """Refuse a refresh token that expired before it was exchanged (RFC 6749
     §5.2 invalid_grant), changing nothing. One already exchanged goes on to
     reuse detection instead, expired or not: its reuse may be a theft, and

@@ -71,6 +71,7 @@ def test_rotation_is_fresh_once_then_reuse(ctx, owner):
         row = new_row(session, *owner)
         assert oauth_tokens.rotate_refresh(session, row, grace_seconds=0) is Rotation.FRESH
         assert oauth_tokens.rotate_refresh(session, row, grace_seconds=0) is Rotation.REUSED
+        session.refresh(row)  # the claim is an UPDATE on the table
         assert not oauth_tokens.refresh_is_active(row, LIFETIMES)
 
 
