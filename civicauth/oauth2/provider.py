@@ -7,6 +7,7 @@ the token, revocation and introspection calls run.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -71,6 +72,18 @@ class Provider:
         self.config = ServerConfig.from_settings(settings)
         self.on_revoked = on_revoked
         self._threads: CapacityLimiter | None = None
+        self._servers = threading.local()
+
+    def _server(self, session: Session) -> CivicAuthorizationServer:
+        """This thread's authorization server, bound to ``session`` for one
+        request. Building one (six grants, two endpoints, the client
+        authentication) cost more than some of the grants it serves; a
+        thread runs one request at a time, so one per thread is enough."""
+        server: CivicAuthorizationServer | None = getattr(self._servers, "server", None)
+        if server is None:
+            server = self._servers.server = CivicAuthorizationServer(self.config)
+        server.bind(session)
+        return server
 
     # -- token, revocation, introspection ------------------------------------
 
@@ -120,7 +133,7 @@ class Provider:
         # write lock for its whole length (Database.write_transaction).
         begin = self.db.write_transaction if writes else self.db.transaction
         with begin() as session:
-            server = CivicAuthorizationServer(session, self.config)
+            server = self._server(session)
             try:
                 response: OAuthResponse = call(server)
             except OAuth2Error as error:  # raised before Authlib's own handling
@@ -148,7 +161,7 @@ class Provider:
 
     def _validate_then(self, inp: OAuthInput, who: SignedIn | None, then: Then) -> AuthorizeOutcome:
         with self.db.transaction() as session:
-            server = CivicAuthorizationServer(session, self.config)
+            server = self._server(session)
             checked = self._validated(server, inp, who)
             if not isinstance(checked, tuple):
                 return checked

@@ -53,14 +53,22 @@ class ServerConfig:
 class RequestStore:
     """One request's storage, as the server, grants and endpoints use it."""
 
-    def __init__(self, session: Session, config: ServerConfig) -> None:
-        self.session = session
+    session: Session
+
+    def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self._clients: dict[str, ClientAdapter | None] = {}
         # Users whose tokens this request revoked: their cached credentials
         # are dropped once the transaction commits.
         self.revoked_users: set[int] = set()
         self._signing_keys: dict[str, Any] = {}
+
+    def bind(self, session: Session) -> None:
+        """Begin a request on ``session``, with nothing of the last one kept."""
+        self.session = session
+        self._clients = {}
+        self.revoked_users = set()
+        self._signing_keys = {}
 
     def query_client(self, client_id: str | None) -> ClientAdapter | None:
         if not client_id:
