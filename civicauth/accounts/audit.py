@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from civicauth.accounts.models import AuditEvent
 
 _TABLE = AuditEvent.metadata.tables[AuditEvent.__tablename__]
+_INSERT = insert(_TABLE)  # built once: every token request writes one
 
 # The events the "Password & Security" page knows how to describe.
 EVENTS = {
@@ -73,7 +74,7 @@ def record_event(
     # row back, and the flush costs several times the statement (every
     # token request writes one of these).
     session.execute(
-        insert(_TABLE),
+        _INSERT,
         {
             "user_id": user_id,
             "event": event,

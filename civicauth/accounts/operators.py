@@ -13,7 +13,7 @@ Services never commit: the request edge (or the command) owns the transaction.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from civicauth.accounts import web_sessions
@@ -30,10 +30,14 @@ LOCKED_MESSAGE = (
 )
 
 
+# Built once, on the table (a Core statement): every code exchange and
+# refresh asks.
+_LOCKED_AT = select(User.__table__.c.locked_at).where(User.__table__.c.id == bindparam("user_id"))
+
+
 def is_locked(session: Session, user_id: int) -> bool:
     """Whether the account is locked (False for one that does not exist)."""
-    query = select(User.locked_at).where(User.id == user_id)
-    return session.scalar(query) is not None
+    return session.execute(_LOCKED_AT, {"user_id": user_id}).scalar() is not None
 
 
 def set_operator(session: Session, user: User, value: bool, *, by: User | None = None) -> bool:

@@ -63,9 +63,14 @@ class Client(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     def usable_by(self, user_id: int | None) -> bool:
-        """Whether the app may run a flow for this user (None: for itself, as
-        in client credentials): approved, for everyone; pending review, for
-        its own developer only; in any other state, for nobody."""
-        if self.status == APPROVED:
-            return True
-        return self.status == PENDING and user_id is not None and user_id == self.owner_id
+        return usable_by(self.status, self.owner_id, user_id)
+
+
+def usable_by(status: str, owner_id: int | None, user_id: int | None) -> bool:
+    """Whether an app in ``status``, owned by ``owner_id``, may run a flow
+    for this user (None: for itself, as in client credentials): approved,
+    for everyone; pending review, for its own developer only; in any other
+    state, for nobody."""
+    if status == APPROVED:
+        return True
+    return status == PENDING and user_id is not None and user_id == owner_id

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from civicauth.accounts.validation import email_errors
 from civicauth.clients.models import APPROVED, Client
 from civicauth.clients.models import PENDING as PENDING  # the portal's, from here
+from civicauth.clients.records import MAX_CLIENT_ID, ClientRecord
 from civicauth.clients.scopes import scope_list, unknown_scopes
 from civicauth.errors import NotFound, ValidationFailed
 from civicauth.tokens import secrets
@@ -226,8 +227,7 @@ _BY_CLIENT_ID = select(Client).where(Client.client_id == bindparam("client_id"))
 
 
 def find_client(session: Session, client_id: str) -> Client | None:
-    # Application ids are 32 characters; a longer one cannot exist.
-    if not client_id or len(client_id) > 64:
+    if not client_id or len(client_id) > MAX_CLIENT_ID:
         return None
     return session.scalar(_BY_CLIENT_ID, {"client_id": client_id})
 
@@ -258,7 +258,7 @@ def rotate_secret(session: Session, client: Client) -> str:
     return secret
 
 
-def verify_secret(client: Client, secret: str) -> bool:
+def verify_secret(client: Client | ClientRecord, secret: str) -> bool:
     """True when ``secret`` is this confidential application's secret."""
     if client.is_public or client.client_secret_digest is None:
         return False

@@ -25,6 +25,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# A PostgreSQL engine's pool: connections kept open, and how many more it
+# may open while every kept one is busy.
+POOL_SIZE = 10
+MAX_OVERFLOW = 20
+
+
 def make_engine(url: str, **options: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -38,7 +44,9 @@ def make_engine(url: str, **options: Any) -> Engine:
         # at checkout, so the service recovers by itself when it returns.
         # pool_timeout: with every connection busy, a request waits this long
         # for one, then is answered 503 rather than queueing without end.
-        options.update(pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=5)
+        options.update(
+            pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=5
+        )
     # A database host that does not answer is given up on after this long,
     # not after the operating system's TCP timeout (minutes).
     options.setdefault("connect_args", {}).setdefault("connect_timeout", CONNECT_TIMEOUT)
@@ -184,6 +192,13 @@ class Database:
         self._first_write = FirstWrite()
         if self._sqlite:
             event.listen(self.engine, "before_cursor_execute", self._first_write.before_execute)
+
+    @property
+    def in_process(self) -> bool:
+        """Whether the database runs inside this process (SQLite): a short
+        transaction costs microseconds of CPU and waits on no network, so
+        it may run on the event loop instead of in a worker thread."""
+        return self._sqlite
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

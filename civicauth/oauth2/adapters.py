@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from civicauth.clients import services as clients
-from civicauth.clients.models import PENDING, Client
+from civicauth.clients.models import PENDING
+from civicauth.clients.records import ClientRecord
 from civicauth.clients.scopes import DEFAULT_SCOPE, scope_list
 from civicauth.db import utcnow
 from civicauth.tokens import oauth_tokens
-from civicauth.tokens.models import AuthorizationCode, OAuthToken
-from civicauth.tokens.oauth_tokens import RefreshLifetimes
+from civicauth.tokens.codes import CodeRecord
+from civicauth.tokens.oauth_tokens import AnyToken, RefreshLifetimes
 
 # RFC 6749 §3.1.1 response_type -> the grant type an app must be registered
 # for. OpenID Connect's implicit responses (OIDC Core §3.2) put tokens in the
@@ -42,7 +43,7 @@ class ResourceOwner:
 
 
 class ClientAdapter:
-    def __init__(self, row: Client) -> None:
+    def __init__(self, row: ClientRecord) -> None:
         self.row = row
         self.pk = row.id
         self.client_id = row.client_id
@@ -103,7 +104,7 @@ class ClientAdapter:
 
 
 class CodeAdapter:
-    def __init__(self, row: AuthorizationCode) -> None:
+    def __init__(self, row: CodeRecord) -> None:
         self.row = row
         self.code_challenge = row.code_challenge
         self.code_challenge_method = row.code_challenge_method
@@ -134,7 +135,7 @@ class TokenAdapter:
     (which needs the refresh lifetimes to tell whether it has expired)."""
 
     def __init__(
-        self, row: OAuthToken, *, as_refresh: bool, lifetimes: RefreshLifetimes | None = None
+        self, row: AnyToken, *, as_refresh: bool, lifetimes: RefreshLifetimes | None = None
     ) -> None:
         if as_refresh and lifetimes is None:
             raise TypeError("a refresh token's adapter needs the refresh lifetimes")

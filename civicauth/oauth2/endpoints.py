@@ -19,6 +19,7 @@ def find_token(server: RequestStore, token: str) -> TokenAdapter | None:
     """The token's row, whatever the hint says: the prefix tells access from
     refresh (RFC 7009 §2.1 lets the server look beyond the hint)."""
     kind = secrets.kind_of(token)
+    row: oauth_tokens.AnyToken | None
     if kind is secrets.Kind.ACCESS:
         row = oauth_tokens.find_by_access_token(server.session, token)
     elif kind is secrets.Kind.REFRESH:

@@ -22,7 +22,6 @@ from civicauth.metrics import REFRESH_REUSE
 from civicauth.oauth2.adapters import ClientAdapter, CodeAdapter, ResourceOwner, TokenAdapter
 from civicauth.oauth2.request_store import RequestStore
 from civicauth.tokens import codes, oauth_tokens, secrets
-from civicauth.tokens.models import OAuthToken
 from civicauth.tokens.oauth_tokens import Rotation
 
 log = logging.getLogger("civicauth.oauth2")
@@ -47,7 +46,7 @@ def refuse_locked(session: Any, user_id: int | None) -> None:
         raise InvalidGrantError("The account is locked by the people who run this service.")
 
 
-def refuse_expired(row: OAuthToken, lifetimes: oauth_tokens.RefreshLifetimes) -> None:
+def refuse_expired(row: oauth_tokens.AnyToken, lifetimes: oauth_tokens.RefreshLifetimes) -> None:
     """Refuse a refresh token that expired before it was exchanged (RFC 6749
     §5.2 invalid_grant), changing nothing. One already exchanged goes on to
     reuse detection instead, expired or not: its reuse may be a theft, and
@@ -97,19 +96,21 @@ class AuthorizationCodeGrant(CodeIssuing, grants.AuthorizationCodeGrant):
 
     def query_authorization_code(self, code: str, client: ClientAdapter) -> CodeAdapter | None:
         session = self.server.session
-        row = codes.find_code(session, code)
-        if row is None or row.client_pk != client.pk:
-            return None
-        note_user(row.user_id)
-        if not codes.claim_code(session, row):
+        outcome = codes.claim_code(session, code, client.pk)
+        if outcome.spent is not None:
+            code_id, user_id = outcome.spent
+            note_user(user_id)
             # RFC 6749 §4.1.2: a code used twice is refused, and the tokens
             # issued from it are revoked (someone else may hold them).
-            oauth_tokens.revoke_issued_from_code(session, row.id)
-            self.server.note_revoked(row.user_id)
+            oauth_tokens.revoke_issued_from_code(session, code_id)
+            self.server.note_revoked(user_id)
             raise InvalidGrantError("The code was already used; its tokens are revoked.")
-        if codes.is_expired(row):
+        if outcome.record is None:
+            return None
+        note_user(outcome.record.user_id)
+        if codes.is_expired(outcome.record):
             raise InvalidGrantError("The code has expired.")
-        return CodeAdapter(row)
+        return CodeAdapter(outcome.record)
 
     def validate_token_request(self) -> None:
         super().validate_token_request()

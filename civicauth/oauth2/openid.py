@@ -106,7 +106,7 @@ class OpenIDRefresh(IdTokenSigning):
         row = grant.request.refresh_token.row
         if "openid" not in scope_list(token.get("scope")) or row.user_id is None:
             return
-        code = code_behind(self.server.session, row)
+        code = code_behind(self.server.session, row.code_id)
         if code is None:
             return
         client: ClientAdapter = grant.request.client

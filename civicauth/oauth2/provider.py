@@ -1,16 +1,19 @@
 """The OAuth 2.0 provider as the rest of the service sees it: typed calls in,
-OAuthResponse / ErrorPage / Consent out. Each call is one transaction and
-runs in a worker thread (Authlib and our SQLAlchemy sessions are synchronous).
+OAuthResponse / ErrorPage / Consent out. Each call is one transaction, and
+synchronous (Authlib and our SQLAlchemy sessions are): ``run`` says where
+the token, revocation and introspection calls run.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from anyio import CapacityLimiter, to_thread
 from authlib.oauth2 import OAuth2Error
 from sqlalchemy.orm import Session
 
@@ -18,6 +21,7 @@ from civicauth.accounts.audit import record_event
 from civicauth.clients.models import SUSPENDED
 from civicauth.clients.scopes import describe
 from civicauth.db import Database
+from civicauth.db.engine import POOL_SIZE
 from civicauth.logs import note_client
 from civicauth.oauth2 import prompts
 from civicauth.oauth2.adapters import ResourceOwner
@@ -70,8 +74,36 @@ class Provider:
         self.config = ServerConfig.from_settings(settings)
         self.on_revoked = on_revoked
         self.on_client_revoked = on_client_revoked
+        self._threads: CapacityLimiter | None = None
+        self._servers = threading.local()
+
+    def _server(self, session: Session) -> CivicAuthorizationServer:
+        """This thread's authorization server, bound to ``session`` for one
+        request. Building one (six grants, two endpoints, the client
+        authentication) cost more than some of the grants it serves; a
+        thread runs one request at a time, so one per thread is enough."""
+        server: CivicAuthorizationServer | None = getattr(self._servers, "server", None)
+        if server is None:
+            server = self._servers.server = CivicAuthorizationServer(self.config)
+        server.bind(session)
+        return server
 
     # -- token, revocation, introspection ------------------------------------
+
+    async def run(
+        self, call: Callable[[OAuthInput], OAuthResponse], inp: OAuthInput
+    ) -> OAuthResponse:
+        """Run one of the calls below for a request. On SQLite on the event
+        loop: its statements take microseconds, and the hop to a worker
+        thread and back cost more CPU than the whole client credentials
+        grant. On PostgreSQL in a worker thread, at most as many at once as
+        the pool keeps connections, so a burst queues here rather than for
+        a connection (where it would time out into 503s)."""
+        if self.db.in_process:
+            return call(inp)
+        if self._threads is None:  # made in the event loop, at first use
+            self._threads = CapacityLimiter(POOL_SIZE)
+        return await to_thread.run_sync(call, inp, limiter=self._threads)
 
     def token_response(self, inp: OAuthInput) -> OAuthResponse:
         return self._endpoint(inp, lambda server: server.create_token_response(inp), writes=True)
@@ -104,7 +136,7 @@ class Provider:
         # write lock for its whole length (Database.write_transaction).
         begin = self.db.write_transaction if writes else self.db.transaction
         with begin() as session:
-            server = CivicAuthorizationServer(session, self.config)
+            server = self._server(session)
             try:
                 response: OAuthResponse = call(server)
             except OAuth2Error as error:  # raised before Authlib's own handling
@@ -134,7 +166,7 @@ class Provider:
 
     def _validate_then(self, inp: OAuthInput, who: SignedIn | None, then: Then) -> AuthorizeOutcome:
         with self.db.transaction() as session:
-            server = CivicAuthorizationServer(session, self.config)
+            server = self._server(session)
             checked = self._validated(server, inp, who)
             if not isinstance(checked, tuple):
                 return checked

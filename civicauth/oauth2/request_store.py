@@ -14,8 +14,8 @@ from authlib.oauth2.rfc6749 import InvalidScopeError
 from sqlalchemy.orm import Session
 
 from civicauth.accounts import claims
-from civicauth.clients import services as clients
 from civicauth.clients.models import Client
+from civicauth.clients.records import find_client_record
 from civicauth.oauth2.adapters import ClientAdapter
 from civicauth.settings import Settings
 from civicauth.signing_keys.services import signing_key
@@ -53,9 +53,18 @@ class ServerConfig:
 class RequestStore:
     """One request's storage, as the server, grants and endpoints use it."""
 
-    def __init__(self, session: Session, config: ServerConfig) -> None:
-        self.session = session
+    session: Session
+
+    def __init__(self, config: ServerConfig) -> None:
         self.config = config
+        self._forget_the_last_request()
+
+    def bind(self, session: Session) -> None:
+        """Begin a request on ``session``, with nothing of the last one kept."""
+        self.session = session
+        self._forget_the_last_request()
+
+    def _forget_the_last_request(self) -> None:
         self._clients: dict[str, ClientAdapter | None] = {}
         # Users whose tokens this request revoked, and apps whose own tokens
         # (without a user: client credentials) it revoked: their cached
@@ -68,7 +77,7 @@ class RequestStore:
         if not client_id:
             return None
         if client_id not in self._clients:
-            row = clients.find_client(self.session, client_id)
+            row = find_client_record(self.session, client_id)
             self._clients[client_id] = ClientAdapter(row) if row else None
         return self._clients[client_id]
 

@@ -1,6 +1,6 @@
 """The OAuth endpoints over HTTP: token, revocation, introspection, metadata.
 
-Handlers parse, call the provider in a worker thread, and answer. Every
+Handlers parse, have the provider run the call (Provider.run), and answer. Every
 answer is JSON with ``Cache-Control: no-store``; no input, however broken,
 gets anything but an RFC 6749 §5.2 error.
 """
@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
-from anyio import to_thread
 from litestar import Request, Response, Router, get, post
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
@@ -51,10 +50,10 @@ async def _answer(
     except MalformedRequest as exc:
         return to_http(json_error(400, "invalid_request", str(exc)))
     if not query_params.secrets_in_query(inp):
-        return to_http(await to_thread.run_sync(call, inp))
+        return to_http(await oauth2.run(call, inp))
     if oauth2.config.token_params_in_query == "refuse":
         return to_http(query_params.refusal())
-    answer = await to_thread.run_sync(call, inp)
+    answer = await oauth2.run(call, inp)
     query_params.note_accepted(inp, answer)
     return to_http(answer)
 

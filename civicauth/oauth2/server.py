@@ -1,14 +1,13 @@
-"""Authlib's AuthorizationServer, adapted: one per request, bound to that
-request's database session (the request edge owns the transaction). It
-registers the grants and endpoints; what they share with it is in
-request_store.py."""
+"""Authlib's AuthorizationServer, adapted: built once per thread (its grants,
+endpoints and client authentication), and bound to each request's database
+session in turn (the request edge owns the transaction). It registers the
+grants and endpoints; what they share with it is in request_store.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from authlib.oauth2.rfc6749 import AuthorizationServer, InvalidClientError, OAuth2Request
-from sqlalchemy.orm import Session
 
 from civicauth.accounts.audit import record_event
 from civicauth.clients.scopes import SCOPES
@@ -40,9 +39,9 @@ from civicauth.tokens.oauth_tokens import NewToken
 
 class CivicAuthorizationServer(RequestStore, AuthorizationServer):
     # RequestStore first: its query_client is the one Authlib calls.
-    def __init__(self, session: Session, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig) -> None:
         AuthorizationServer.__init__(self, scopes_supported=list(SCOPES))
-        RequestStore.__init__(self, session, config)
+        RequestStore.__init__(self, config)
         self.register_token_generator("default", self.generate_bearer_token)
         self.register_client_auth_method(
             "client_secret_basic", client_auth.authenticate_client_secret_basic

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, bindparam, exists, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from civicauth.db import utcnow
 from civicauth.tokens import secrets
@@ -25,16 +25,50 @@ class SignInFacts:
     amr: tuple[str, ...] = ()
 
 
-# Built once (a statement with a bound parameter): building the query costs
-# more than running it, on every code exchange.
-_BY_DIGEST = select(AuthorizationCode).where(AuthorizationCode.code_digest == bindparam("digest"))
+class CodeRecord(NamedTuple):
+    """A code's row as the token endpoint reads it: a tuple, no ORM object."""
+
+    id: int
+    client_pk: int
+    user_id: int
+    redirect_uri: str
+    scope: str
+    code_challenge: str | None
+    code_challenge_method: str | None
+    nonce: str | None
+    auth_time: datetime | None
+    amr: str | None
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """What claiming a code found: its record, when this exchange has it;
+    the id and user of a code used before (a replay, whose tokens must end);
+    neither for one malformed, never issued, purged, or another client's."""
+
+    record: CodeRecord | None = None
+    spent: tuple[int, int] | None = None
+
+
 _TABLE = AuthorizationCode.metadata.tables[AuthorizationCode.__tablename__]
-# The claim, on the table (no ORM bookkeeping: the row is updated in memory below).
+_MATCH = (
+    _TABLE.c.code_digest == bindparam("digest"),
+    _TABLE.c.client_pk == bindparam("for_client"),
+)
+# Built once: the claim is one conditional UPDATE that returns the row, so of
+# two concurrent exchanges exactly one wins (RFC 6749 §4.1.2: single use),
+# and the winner reads nothing more.
 _CLAIM = (
     update(_TABLE)
-    .where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.used_at.is_(None))
+    .where(*_MATCH, _TABLE.c.used_at.is_(None))
     .values(used_at=bindparam("moment"))
+    .returning(*(_TABLE.c[name] for name in CodeRecord._fields))
 )
+_BY_ID = select(*(_TABLE.c[name] for name in CodeRecord._fields)).where(
+    _TABLE.c.id == bindparam("code_id")
+)
+_SPENT = select(_TABLE.c.id, _TABLE.c.user_id).where(*_MATCH, _TABLE.c.used_at.is_not(None))
 
 
 def store_code(
@@ -77,29 +111,25 @@ def store_code(
     return row
 
 
-def find_code(session: Session, code: str) -> AuthorizationCode | None:
-    """The code's row, used or not, expired or not; None for a malformed or
-    unknown code (a malformed one costs no database read)."""
+def claim_code(
+    session: Session, code: str, client_pk: int, now: datetime | None = None
+) -> ClaimOutcome:
+    """Mark ``code`` used for the exchange by client ``client_pk``, expired
+    or not (the caller refuses an expired one; it stays used, so a replay
+    is still recognised). A malformed code costs no database read."""
     if secrets.keys_of(session).kind_of(code) is not secrets.Kind.CODE:
-        return None
-    return session.scalar(_BY_DIGEST, {"digest": secrets.digest(code)})
+        return ClaimOutcome()
+    match = {"digest": secrets.digest(code), "for_client": client_pk}
+    row = session.execute(_CLAIM, {**match, "moment": now or utcnow()}).first()
+    if row is not None:
+        return ClaimOutcome(record=CodeRecord._make(row))
+    spent = session.execute(_SPENT, match).first()
+    if spent is None:
+        return ClaimOutcome()
+    return ClaimOutcome(spent=(spent.id, spent.user_id))
 
 
-def claim_code(session: Session, row: AuthorizationCode, now: datetime | None = None) -> bool:
-    """Mark the code used; False if it already was. One conditional UPDATE, so
-    of two concurrent exchanges exactly one wins (RFC 6749 §4.1.2: single use)."""
-    moment = now or utcnow()
-    session.flush()  # changes made to the row before count, as an ORM update would see them
-    result = session.execute(_CLAIM, {"row_id": row.id, "moment": moment})
-    claimed = bool(result.rowcount == 1)  # type: ignore[attr-defined]
-    if claimed:
-        # The row in memory now says what the database says; set as committed
-        # so that the flush does not write the same column a second time.
-        set_committed_value(row, "used_at", moment)
-    return claimed
-
-
-def is_expired(row: AuthorizationCode, now: datetime | None = None) -> bool:
+def is_expired(row: CodeRecord, now: datetime | None = None) -> bool:
     return row.expires_at <= (now or utcnow())
 
 
@@ -114,6 +144,9 @@ def dead_codes(now: datetime) -> ColumnElement[bool]:
     return (AuthorizationCode.expires_at <= now) & ~(says_sign_in & referred_to)
 
 
-def code_behind(session: Session, row: OAuthToken) -> AuthorizationCode | None:
-    """The code the grant of ``row`` began with, while it is stored."""
-    return session.get(AuthorizationCode, row.code_id) if row.code_id is not None else None
+def code_behind(session: Session, code_id: int | None) -> CodeRecord | None:
+    """The code a grant began with (its tokens' ``code_id``), while it is stored."""
+    if code_id is None:
+        return None
+    row = session.execute(_BY_ID, {"code_id": code_id}).first()
+    return CodeRecord._make(row) if row is not None else None

@@ -14,10 +14,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from civicauth.db import Base, utcnow
 from civicauth.settings import Settings
@@ -28,12 +28,36 @@ from civicauth.tokens.models import OAuthToken
 # replayed old refresh token is still recognised (and ends its family).
 ROTATED_RETENTION = timedelta(days=30)
 _TABLE = Base.metadata.tables[OAuthToken.__tablename__]
-# Built once (a bound parameter): building the query costs more than running it.
-_BY_REFRESH_DIGEST = select(OAuthToken).where(
-    OAuthToken.refresh_token_digest == bindparam("digest")
+_INSERT = insert(_TABLE)
+
+
+class TokenRecord(NamedTuple):
+    """A token's row as the refresh grant (and introspection, revocation)
+    read it: a tuple, no ORM object; the column names of OAuthToken."""
+
+    id: int
+    client_pk: int
+    user_id: int | None
+    grant_id: str
+    scope: str
+    refresh_token_digest: str | None
+    issued_at: datetime
+    grant_issued_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    refresh_rotated_at: datetime | None
+    code_id: int | None  # the code its grant began with (OpenID refreshes)
+
+
+# A token row of either kind, for what reads only its columns.
+AnyToken = OAuthToken | TokenRecord
+# Built once (bound parameters), on the table: a Core statement skips the
+# ORM's execution path, which costs more than the statement.
+_BY_REFRESH_DIGEST = select(*(_TABLE.c[name] for name in TokenRecord._fields)).where(
+    _TABLE.c.refresh_token_digest == bindparam("digest")
 )
-# The claim of a refresh token, on the table (rotate_refresh updates the row
-# in memory itself).
+# The claim of a refresh token: one conditional UPDATE decides between
+# concurrent exchanges.
 _ROTATE = (
     update(_TABLE)
     .where(
@@ -42,6 +66,15 @@ _ROTATE = (
         _TABLE.c.revoked_at.is_(None),
     )
     .values(refresh_rotated_at=bindparam("moment"))
+)
+_REVOKE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.revoked_at.is_(None))
+    .values(revoked_at=bindparam("moment"))
+)
+# What a losing claim reads: why it lost.
+_ROTATION_STATE = select(_TABLE.c.refresh_rotated_at, _TABLE.c.revoked_at).where(
+    _TABLE.c.id == bindparam("row_id")
 )
 
 
@@ -141,7 +174,7 @@ def insert_token(session: Session, token: NewToken) -> None:
     """Store ``token`` with one INSERT and no ORM object: what the token
     endpoint does, which needs nothing of the row once it is written (an
     ORM object and its flush cost several times the statement itself)."""
-    session.execute(insert(_TABLE), _row_values(token))
+    session.execute(_INSERT, _row_values(token))
 
 
 def find_by_access_token(session: Session, token: str) -> OAuthToken | None:
@@ -152,25 +185,26 @@ def find_by_access_token(session: Session, token: str) -> OAuthToken | None:
     return session.scalar(select(OAuthToken).where(OAuthToken.access_token_digest == digest))
 
 
-def find_by_refresh_token(session: Session, token: str) -> OAuthToken | None:
+def find_by_refresh_token(session: Session, token: str) -> TokenRecord | None:
     """The row of a refresh token in any state; None if malformed or unknown."""
     if secrets.keys_of(session).kind_of(token) is not secrets.Kind.REFRESH:
         return None
-    return session.scalar(_BY_REFRESH_DIGEST, {"digest": secrets.digest(token)})
+    row = session.execute(_BY_REFRESH_DIGEST, {"digest": secrets.digest(token)}).first()
+    return TokenRecord._make(row) if row is not None else None
 
 
 def access_is_active(row: OAuthToken, now: datetime | None = None) -> bool:
     return row.revoked_at is None and row.expires_at > (now or utcnow())
 
 
-def refresh_expires_at(row: OAuthToken, lifetimes: RefreshLifetimes) -> datetime:
+def refresh_expires_at(row: AnyToken, lifetimes: RefreshLifetimes) -> datetime:
     """When the refresh token of ``row`` dies if it is not used before:
     the sooner of its idle end and its family's absolute end."""
     return min(row.issued_at + lifetimes.idle, row.grant_issued_at + lifetimes.absolute)
 
 
 def refresh_expiry(
-    row: OAuthToken, lifetimes: RefreshLifetimes, now: datetime | None = None
+    row: AnyToken, lifetimes: RefreshLifetimes, now: datetime | None = None
 ) -> RefreshExpiry | None:
     """Why the refresh token of ``row`` has expired, or None if it has not."""
     moment = now or utcnow()
@@ -181,7 +215,7 @@ def refresh_expiry(
     return None
 
 
-def refresh_is_spent(row: OAuthToken) -> bool:
+def refresh_is_spent(row: AnyToken) -> bool:
     """Whether ``row`` has no refresh token, or it was revoked or exchanged."""
     return (
         row.refresh_token_digest is None
@@ -191,7 +225,7 @@ def refresh_is_spent(row: OAuthToken) -> bool:
 
 
 def refresh_is_active(
-    row: OAuthToken, lifetimes: RefreshLifetimes, now: datetime | None = None
+    row: AnyToken, lifetimes: RefreshLifetimes, now: datetime | None = None
 ) -> bool:
     """Whether the refresh token of ``row`` may be exchanged now."""
     return not refresh_is_spent(row) and refresh_expiry(row, lifetimes, now) is None
@@ -206,7 +240,7 @@ def refresh_expired_clause(lifetimes: RefreshLifetimes, now: datetime) -> Column
 
 
 def rotate_refresh(
-    session: Session, row: OAuthToken, grace_seconds: int, now: datetime | None = None
+    session: Session, row: AnyToken, grace_seconds: int, now: datetime | None = None
 ) -> Rotation:
     """Claim the refresh token of ``row`` for one exchange.
 
@@ -214,34 +248,28 @@ def rotate_refresh(
     (or a later replay) is a REPLAY only within the grace window.
     """
     moment = now or utcnow()
-    session.flush()  # changes made to the row before count, as an ORM update would see them
     result = session.execute(_ROTATE, {"row_id": row.id, "moment": moment})
     if result.rowcount == 1:  # type: ignore[attr-defined]
-        # As the database has it: the flush must not write it again.
-        set_committed_value(row, "refresh_rotated_at", moment)
         return Rotation.FRESH
-    session.refresh(row)
-    rotated_at = row.refresh_rotated_at
+    rotated_at, revoked_at = session.execute(_ROTATION_STATE, {"row_id": row.id}).one()
     in_grace = (
         grace_seconds > 0
         and rotated_at is not None
         and moment - rotated_at <= timedelta(seconds=grace_seconds)
     )
-    return Rotation.REPLAY if row.revoked_at is None and in_grace else Rotation.REUSED
+    return Rotation.REPLAY if revoked_at is None and in_grace else Rotation.REUSED
 
 
-def child_of(session: Session, row: OAuthToken) -> OAuthToken | None:
+def child_of(session: Session, row: AnyToken) -> OAuthToken | None:
     """The row a refresh of ``row`` produced."""
     return session.scalar(
         select(OAuthToken).where(OAuthToken.parent_id == row.id).order_by(OAuthToken.id).limit(1)
     )
 
 
-def revoke_token(session: Session, row: OAuthToken, now: datetime | None = None) -> None:
+def revoke_token(session: Session, row: AnyToken, now: datetime | None = None) -> None:
     """Revoke one row: its access token and its refresh token."""
-    if row.revoked_at is None:
-        row.revoked_at = now or utcnow()
-        session.flush()
+    session.execute(_REVOKE, {"row_id": row.id, "moment": now or utcnow()})
 
 
 def revoke_grant(session: Session, grant_id: str, now: datetime | None = None) -> int:

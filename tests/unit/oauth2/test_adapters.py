@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from civicauth.clients.models import Client
+from civicauth.clients.records import ClientRecord
 from civicauth.oauth2.adapters import ClientAdapter
 
 
@@ -18,9 +18,13 @@ def adapter(**changes: object) -> ClientAdapter:
         "grant_types": "authorization_code refresh_token",
         "scopes": "public write",
         "status": "approved",
+        "name": "App",
+        "organization": "Org",
+        "id_token_signed_response_alg": None,
+        "owner_id": None,
     }
     values.update(changes)
-    return ClientAdapter(Client(**values))
+    return ClientAdapter(ClientRecord(**values))
 
 
 @pytest.mark.parametrize(

@@ -63,7 +63,7 @@ def new_row(session, user_id: int, client_pk: int, **changes: object) -> OAuthTo
 def test_malformed_tokens_and_codes_cost_no_database_read(token):
     assert oauth_tokens.find_by_access_token(NoDatabase(), token) is None  # type: ignore[arg-type]
     assert oauth_tokens.find_by_refresh_token(NoDatabase(), token) is None  # type: ignore[arg-type]
-    assert codes.find_code(NoDatabase(), token) is None  # type: ignore[arg-type]
+    assert codes.claim_code(NoDatabase(), token, client_pk=1) == codes.ClaimOutcome()  # type: ignore[arg-type]
 
 
 def test_rotation_is_fresh_once_then_reuse(ctx, owner):
@@ -71,6 +71,7 @@ def test_rotation_is_fresh_once_then_reuse(ctx, owner):
         row = new_row(session, *owner)
         assert oauth_tokens.rotate_refresh(session, row, grace_seconds=0) is Rotation.FRESH
         assert oauth_tokens.rotate_refresh(session, row, grace_seconds=0) is Rotation.REUSED
+        session.refresh(row)  # the claim is an UPDATE on the table
         assert not oauth_tokens.refresh_is_active(row, LIFETIMES)
 
 
@@ -119,11 +120,14 @@ def test_codes_are_claimed_once(ctx, owner):
             ttl=60,
         )
         assert row.code_digest == secrets.digest(code)
-        found = codes.find_code(session, code)
-        assert found is not None
-        assert codes.claim_code(session, found)
-        assert not codes.claim_code(session, found)
-        assert not codes.is_expired(found)
+        assert codes.claim_code(session, code, client_pk + 1) == codes.ClaimOutcome()
+        first = codes.claim_code(session, code, client_pk)
+        assert first.record is not None
+        assert (first.record.id, first.record.user_id) == (row.id, user_id)
+        assert not codes.is_expired(first.record)
+        assert codes.claim_code(session, code, client_pk) == codes.ClaimOutcome(
+            spent=(row.id, user_id)
+        )
 
 
 def test_a_code_replay_revokes_the_families_it_started(ctx, owner):

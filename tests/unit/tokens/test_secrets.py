@@ -1,3 +1,5 @@
+import random
+
 import pytest
 
 from civicauth.tokens import secrets
@@ -104,3 +106,24 @@ def test_sessions_without_token_keys_are_a_programming_error():
 
     with pytest.raises(RuntimeError):
         secrets.keys_of(Bare())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("width", [1, 6, 15, 32])
+def test_base62_numerals_are_the_numbers_last_digits(width):
+    """What every minted token and every mac check is spelled in: read back
+    digit by digit, the numeral is the number modulo 62**width."""
+    rng = random.Random(width)
+    for number in [
+        0,
+        61,
+        62,
+        62**width - 1,
+        62**width,
+        *(rng.getrandbits(200) for _ in range(200)),
+    ]:
+        numeral = secrets._base62(number, width)
+        assert len(numeral) == width
+        value = 0
+        for digit in numeral:
+            value = value * 62 + secrets._ALPHABET.index(digit)
+        assert value == number % 62**width
