@@ -3,11 +3,12 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from anyio import CapacityLimiter, to_thread
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
@@ -190,6 +191,7 @@ class Database:
         in_memory = not database or database == ":memory:"
         self._writers = WriterQueue(None if in_memory else database) if self._sqlite else None
         self._first_write = FirstWrite()
+        self._threads: CapacityLimiter | None = None
         if self._sqlite:
             event.listen(self.engine, "before_cursor_execute", self._first_write.before_execute)
 
@@ -199,6 +201,20 @@ class Database:
         transaction costs microseconds of CPU and waits on no network, so
         it may run on the event loop instead of in a worker thread."""
         return self._sqlite
+
+    async def run(self, call: Callable[[], T]) -> T:
+        """Run a request's short, blocking database work. On SQLite on the
+        event loop: its statements take microseconds, and the hop to a
+        worker thread and back cost more CPU than a token grant or a page
+        of issues. On PostgreSQL in a worker thread, at most as many at once
+        as the pool keeps connections, so a burst queues here rather than
+        for a connection (where it would time out into 503s). Work that may
+        take long (a text search) goes to a thread on either."""
+        if self._sqlite:
+            return call()
+        if self._threads is None:  # made in the event loop, at first use
+            self._threads = CapacityLimiter(POOL_SIZE)
+        return await to_thread.run_sync(call, limiter=self._threads)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -13,7 +13,6 @@ from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from anyio import CapacityLimiter, to_thread
 from authlib.oauth2 import OAuth2Error
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,6 @@ from civicauth.accounts.audit import record_event
 from civicauth.clients.models import SUSPENDED
 from civicauth.clients.scopes import describe
 from civicauth.db import Database
-from civicauth.db.engine import POOL_SIZE
 from civicauth.logs import note_client
 from civicauth.oauth2 import prompts
 from civicauth.oauth2.adapters import ResourceOwner
@@ -74,7 +72,6 @@ class Provider:
         self.config = ServerConfig.from_settings(settings)
         self.on_revoked = on_revoked
         self.on_client_revoked = on_client_revoked
-        self._threads: CapacityLimiter | None = None
         self._servers = threading.local()
 
     def _server(self, session: Session) -> CivicAuthorizationServer:
@@ -93,17 +90,9 @@ class Provider:
     async def run(
         self, call: Callable[[OAuthInput], OAuthResponse], inp: OAuthInput
     ) -> OAuthResponse:
-        """Run one of the calls below for a request. On SQLite on the event
-        loop: its statements take microseconds, and the hop to a worker
-        thread and back cost more CPU than the whole client credentials
-        grant. On PostgreSQL in a worker thread, at most as many at once as
-        the pool keeps connections, so a burst queues here rather than for
-        a connection (where it would time out into 503s)."""
-        if self.db.in_process:
-            return call(inp)
-        if self._threads is None:  # made in the event loop, at first use
-            self._threads = CapacityLimiter(POOL_SIZE)
-        return await to_thread.run_sync(call, inp, limiter=self._threads)
+        """Run one of the calls below for a request (``Database.run``: on
+        SQLite on the event loop, on PostgreSQL in a bounded worker thread)."""
+        return await self.db.run(partial(call, inp))
 
     def token_response(self, inp: OAuthInput) -> OAuthResponse:
         return self._endpoint(inp, lambda server: server.create_token_response(inp), writes=True)
