@@ -49,15 +49,19 @@ def rs256_kids(keys: dict[str, Any]) -> list[str]:
     return [key["kid"] for key in keys["keys"] if key.get("alg") == "RS256"]
 
 
-def wait_for_jwks(server: LiveServer, holds: Callable[[list[str]], bool], what: str) -> None:
-    """Until ten JWKS answers in a row (new connections: both workers) hold:
-    the workers' key caches (a few seconds) have caught up."""
-    deadline, in_a_row = time.monotonic() + DEADLINE, 0
+def wait_for_jwks(server: LiveServer, holds: Callable[[list[str]], bool], what: str) -> list[str]:
+    """Until ten JWKS answers in a row (new connections) hold, and return the
+    last one's RS256 kids. Ten in a row may all come from one worker while
+    the other's key cache (a few seconds) is still behind, so the caller
+    reads what it needs from this answer, not from another request."""
+    deadline, in_a_row, kids = time.monotonic() + DEADLINE, 0, []
     while in_a_row < 10:
         assert time.monotonic() < deadline, f"the JWKS never showed {what}"
-        in_a_row = in_a_row + 1 if holds(rs256_kids(published(server))) else 0
+        kids = rs256_kids(published(server))
+        in_a_row = in_a_row + 1 if holds(kids) else 0
         if in_a_row == 0:
             time.sleep(0.5)  # a key's start is a time, not an event to await
+    return kids
 
 
 def test_rotation_mid_session(server, backend, ctx, make_user):
@@ -69,8 +73,7 @@ def test_rotation_mid_session(server, backend, ctx, make_user):
 
     rotated = run_civicauth(backend, "keys", "rotate")
     assert rotated.returncode == 0, rotated.stderr
-    wait_for_jwks(server, lambda kids: len(kids) == 2, "the new key")
-    kids = rs256_kids(published(server))
+    kids = wait_for_jwks(server, lambda kids: len(kids) == 2, "the new key")
     new_kid = next(kid for kid in kids if kid != old_kid)
     # Published before it signs: the old key still signs, and comes first.
     assert kids == [old_kid, new_kid]
