@@ -195,21 +195,15 @@ class Database:
         if self._sqlite:
             event.listen(self.engine, "before_cursor_execute", self._first_write.before_execute)
 
-    @property
-    def in_process(self) -> bool:
-        """Whether the database runs inside this process (SQLite): a short
-        transaction costs microseconds of CPU and waits on no network, so
-        it may run on the event loop instead of in a worker thread."""
-        return self._sqlite
-
     async def run(self, call: Callable[[], T]) -> T:
         """Run a request's short, blocking database work. On SQLite on the
-        event loop: its statements take microseconds, and the hop to a
-        worker thread and back cost more CPU than a token grant or a page
-        of issues. On PostgreSQL in a worker thread, at most as many at once
-        as the pool keeps connections, so a burst queues here rather than
-        for a connection (where it would time out into 503s). Work that may
-        take long (a text search) goes to a thread on either."""
+        event loop: the database runs inside this process, its statements
+        take microseconds and wait on no network, and the hop to a worker
+        thread and back cost more CPU than a token grant or a page of
+        issues. On PostgreSQL in a worker thread, at most as many at once as
+        the pool keeps connections, so a burst queues here rather than for a
+        connection (where it would time out into 503s). Work that may take
+        long (a text search) belongs in a thread on either, not here."""
         if self._sqlite:
             return call()
         if self._threads is None:  # made in the event loop, at first use
